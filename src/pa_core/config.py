@@ -1,0 +1,142 @@
+"""Settings read from the environment (prefix ``PA_``) and ``.env``.
+
+With nothing set everything runs embedded: a SQLite file under ``./var/``,
+in-memory stores, console email and SMS, and a development secret generated once
+into ``./var/``. ``PA_ENV=production`` refuses each of those defaults, naming the
+setting, through :meth:`Settings.check_production`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pa_core.errors import ImproperlyConfigured
+from pa_core.keys import MIN_SECRET_LENGTH, derive_key, load_or_create_secret
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; see the Configuration page for the table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PA_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+
+    # database
+    database_url: str | None = None
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout: float = Field(default=5.0, gt=0)
+    db_pool_recycle: int = Field(default=1800, ge=-1)
+    db_pool_pre_ping: bool = True
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+    db_echo: bool = False
+
+    # redis
+    redis_url: str | None = None
+    redis_timeout: float = Field(default=0.5, gt=0)
+
+    # secrets and tokens
+    secret_key: SecretStr | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    access_token_ttl: int = Field(default=900, ge=1)
+    refresh_token_ttl: int = Field(default=2_592_000, ge=1)
+    session_ttl: int = Field(default=86_400, ge=1)
+    session_max_per_user: int = Field(default=5, ge=1)
+    jwt_algorithm: Literal["HS256", "EdDSA", "RS256"] = "HS256"
+    jwt_private_key: SecretStr | None = None
+    jwt_issuer: str = "pa-platform"
+    jwt_audience: str = "pa-platform"
+    jwt_leeway: int = Field(default=30, ge=0, le=300)
+
+    # accounts
+    require_verified_email: bool = False
+    password_min_length: int = Field(default=12, ge=8, le=64)
+
+    # email
+    email_backend: Literal["console", "smtp", "memory"] = "console"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    email_from: str = "Assistant <no-reply@localhost>"
+
+    # sms
+    sms_transport: Literal["console", "twilio", "memory"] = "console"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base_url: str | None = None
+
+    # serving
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'pa.sqlite3').as_posix()}"
+
+    @cached_property
+    def master_secret(self) -> str:
+        """The master secret: ``PA_SECRET_KEY``, or in development one kept under ``data_dir``."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.env == "production":
+            raise ImproperlyConfigured("PA_SECRET_KEY must be set in production")
+        return load_or_create_secret(self.data_dir / "secret_key")
+
+    def purpose_key(self, purpose: str, length: int = 32) -> bytes:
+        """A key for one purpose (signing, encryption, ...) derived from the master secret."""
+        return derive_key(self.master_secret, purpose, length)
+
+    def production_problems(self) -> list[str]:
+        """Every unsafe default in force, each naming its setting; empty when all is well."""
+        problems: list[str] = []
+        secret = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not secret:
+            problems.append("PA_SECRET_KEY is not set (a generated development key is refused)")
+        elif len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"PA_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
+        elif secret.lower() in {"changeme", "secret", "development"} or len(set(secret)) < 8:
+            problems.append("PA_SECRET_KEY is a default or trivially guessable value")
+        if not self.database_url:
+            problems.append("PA_DATABASE_URL is not set (the embedded SQLite file is refused)")
+        if not self.redis_url:
+            problems.append("PA_REDIS_URL is not set (in-memory stores are refused)")
+        if self.email_backend != "smtp":
+            problems.append(f"PA_EMAIL_BACKEND is {self.email_backend!r}; production needs 'smtp'")
+        if self.sms_transport != "twilio":
+            problems.append(
+                f"PA_SMS_TRANSPORT is {self.sms_transport!r}; production needs 'twilio'"
+            )
+        return problems
+
+    def check_production(self) -> None:
+        """Raise :class:`ImproperlyConfigured` naming each unsafe default, in production only."""
+        if self.env != "production":
+            return
+        problems = self.production_problems()
+        if problems:
+            raise ImproperlyConfigured("refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,7 @@
+"""SQLAlchemy 2.x async backends (PostgreSQL via asyncpg, SQLite via aiosqlite)."""
+
+from pa_core.stores.sqlalchemy.database import Database, database_errors
+from pa_core.stores.sqlalchemy.models import Base
+from pa_core.stores.sqlalchemy.users import SqlUserRepository
+
+__all__ = ["Base", "Database", "SqlUserRepository", "database_errors"]
