@@ -1,0 +1,27 @@
+"""Server-side sessions: :class:`SessionService` over a :class:`SessionStore`.
+
+The Redis store lives in :mod:`pa_core.sessions.redis` (``redis`` extra) and is
+never imported here.
+"""
+
+from pa_core.sessions.base import (
+    DEFAULT_MAX_SESSIONS_PER_USER,
+    DEFAULT_SESSION_TTL,
+    TOUCH_INTERVAL,
+    Session,
+    SessionService,
+    SessionStore,
+    new_session_id,
+)
+from pa_core.sessions.memory import MemorySessionStore
+
+__all__ = [
+    "DEFAULT_MAX_SESSIONS_PER_USER",
+    "DEFAULT_SESSION_TTL",
+    "TOUCH_INTERVAL",
+    "MemorySessionStore",
+    "Session",
+    "SessionService",
+    "SessionStore",
+    "new_session_id",
+]
