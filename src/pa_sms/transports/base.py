@@ -1,0 +1,135 @@
+"""The SMS transport contract: hand one message to a carrier and look it up later."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from pa_core.errors import ImproperlyConfigured
+from pa_sms.errors import InvalidPhoneNumber
+from pa_sms.segments import SegmentInfo, check_length
+
+__all__ = [
+    "E164_PATTERN",
+    "OutboundSms",
+    "SendResult",
+    "SmsTransport",
+    "TextSenderMixin",
+    "validate_outbound",
+]
+
+E164_PATTERN = re.compile(r"^\+[1-9]\d{1,14}$")
+"""An E.164 phone number: ``+``, a country code and at most 15 digits in all."""
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class OutboundSms:
+    """One text message to send.
+
+    ``status_callback`` is the URL the provider calls with delivery updates
+    (Twilio sets it per message); ``None`` lets the transport use its default.
+    """
+
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None = None
+
+    def __repr__(self) -> str:
+        # The body may hold a one-time code: keep it out of logs and tracebacks.
+        return (
+            f"OutboundSms(to={self.to!r}, from_={self.from_!r}, body=<{len(self.body)} chars>, "
+            f"status_callback={self.status_callback!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What the provider said about a message: on sending, and again on :meth:`~SmsTransport.fetch`.
+
+    ``price`` is what the message cost, as a positive amount in ``price_unit``;
+    it is ``None`` until the provider knows it (after delivery). ``segments``
+    may be ``0`` at first with some providers.
+    """
+
+    sid: str
+    status: str
+    segments: int
+    price: Decimal | None = None
+    price_unit: str | None = None
+    error_code: int | None = None
+
+
+@runtime_checkable
+class SmsTransport(Protocol):
+    """Hands text messages to a carrier; also a :class:`pa_core.sms.SmsSender`.
+
+    Implementations validate the message first (E.164 recipient, non-empty body
+    of at most 1,600 characters) and raise :mod:`pa_sms.errors` classes: a
+    permanent error (:class:`~pa_sms.errors.RecipientOptedOut`,
+    :class:`~pa_sms.errors.InvalidPhoneNumber`, ...) or
+    :class:`~pa_sms.errors.SmsRetryableError`. They never log message bodies.
+    """
+
+    async def send(self, message: OutboundSms) -> SendResult:
+        """Send ``message`` and return the provider's first answer (sid, status, segments).
+
+        Raises:
+            InvalidPhoneNumber: the recipient is not a valid mobile number.
+            MessageTooLong: the body is over the cap.
+            RecipientOptedOut: the recipient has opted out of this sender.
+            SmsRetryableError: the provider is down, overloaded or rate limiting.
+            SmsProviderError: any other refusal.
+        """
+        ...
+
+    async def fetch(self, sid: str) -> SendResult:
+        """Look a sent message up again (its status and, once known, its price).
+
+        Raises:
+            NotFound: no message has this sid.
+            SmsRetryableError: the provider is down, overloaded or rate limiting.
+        """
+        ...
+
+    async def send_text(self, to: str, body: str) -> str:
+        """Send ``body`` to ``to`` from the transport's default number; return the sid."""
+        ...
+
+
+def validate_outbound(message: OutboundSms) -> SegmentInfo:
+    """Check a message before it leaves; return its segment count.
+
+    Raises:
+        InvalidPhoneNumber: ``to`` is not in E.164 form.
+        ValidationFailed: the body is empty.
+        MessageTooLong: the body is over the cap.
+    """
+    if not E164_PATTERN.match(message.to):
+        raise InvalidPhoneNumber("must be an E.164 number such as +15551234567")
+    return check_length(message.body)
+
+
+class TextSenderMixin:
+    """Implements :meth:`SmsTransport.send_text` on top of ``send`` and a default sender number."""
+
+    from_number: str | None
+    status_callback: str | None
+
+    async def send(self, message: OutboundSms) -> SendResult:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def send_text(self, to: str, body: str) -> str:
+        """Send ``body`` to ``to`` from the default number and return the message sid.
+
+        Raises:
+            ImproperlyConfigured: the transport has no default sender number.
+        """
+        if not self.from_number:
+            raise ImproperlyConfigured("no default sender number (PA_TWILIO_FROM_NUMBER)")
+        result = await self.send(
+            OutboundSms(to=to, from_=self.from_number, body=body, status_callback=None)
+        )
+        return result.sid
