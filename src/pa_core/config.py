@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     db_pool_pre_ping: bool = True
     db_connect_timeout: float = Field(default=5.0, gt=0)
     db_echo: bool = False
+    auto_migrate: bool | None = None
 
     # redis
     redis_url: str | None = None
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'pa.sqlite3').as_posix()}"
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        """Migrate at start-up: ``PA_AUTO_MIGRATE``, by default on in development only."""
+        return self.auto_migrate if self.auto_migrate is not None else self.env == "development"
 
     @cached_property
     def master_secret(self) -> str:

@@ -14,6 +14,8 @@ import anyio
 from alembic import command
 from alembic.config import Config
 
+from pa_core.stores.sqlalchemy.database import ensure_sqlite_directory
+
 __all__ = [
     "VERSIONS_DIR",
     "alembic_config",
@@ -47,6 +49,7 @@ def alembic_config(url: str, extra_locations: Sequence[Path] = ()) -> Config:
 
 def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database at ``url`` up to ``revision`` (every head by default); blocking."""
+    ensure_sqlite_directory(url)
     command.upgrade(alembic_config(url), revision)
 
 

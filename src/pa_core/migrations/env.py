@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from alembic import context
@@ -54,7 +55,14 @@ def run() -> None:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL given to the migrations")
-    asyncio.run(_run_async(url))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(_run_async(url))
+        return
+    # Called from inside an event loop (a test, a notebook): run in a thread of its own.
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, _run_async(url)).result()
 
 
 run()

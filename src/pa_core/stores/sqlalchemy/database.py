@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, exc, text
@@ -17,7 +18,14 @@ from sqlalchemy.ext.asyncio import (
 
 from pa_core.errors import Conflict, PAError, ServiceUnavailable
 
-__all__ = ["Database", "database_errors"]
+__all__ = ["Database", "database_errors", "ensure_sqlite_directory"]
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a SQLite database file so that the first connection can create it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
 
 
 @contextmanager
@@ -72,11 +80,7 @@ class Database:
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": pool_pre_ping}
         if self.dialect == "sqlite":
-            database = parsed.database
-            if database and database != ":memory:":
-                from pathlib import Path
-
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            ensure_sqlite_directory(url)
             kwargs["connect_args"] = {"timeout": connect_timeout}
         else:
             kwargs.update(

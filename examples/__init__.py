@@ -1,0 +1,1 @@
+"""Runnable examples: the reference service and the docs' library examples."""

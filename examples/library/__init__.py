@@ -1,0 +1,1 @@
+"""Library-level examples shown in the docs and executed by the tests."""

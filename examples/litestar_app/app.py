@@ -1,0 +1,67 @@
+"""``create_app()``: the reference service.
+
+Run it with ``uvicorn --factory examples.litestar_app.app:create_app`` from the
+repository root (settings from the environment), or ``python -m examples.litestar_app serve``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from examples.litestar_app.controllers.health import health, ready
+from examples.litestar_app.problems import exception_handlers
+from examples.litestar_app.request_id import add_request_id
+from examples.litestar_app.services import Services, build_services
+from pa_core import __version__
+from pa_core.clock import Clock
+from pa_core.config import Settings
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Request bodies above 1 MiB are refused with ``413 payload_too_large``."""
+
+
+def _services(state: State) -> Services:
+    services: Services = state.services
+    return services
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """Build the app; services are created at start-up and closed at shut-down."""
+    settings = settings or Settings()
+    settings.check_production()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with build_services(settings, clock) as services:
+            app.state.services = services
+            yield
+
+    prometheus = PrometheusConfig(
+        app_name="pa", prefix="pa", group_path=True, exclude_unhandled_paths=True
+    )
+    return Litestar(
+        route_handlers=[health, ready, PrometheusController],
+        dependencies={"services": Provide(_services, sync_to_thread=False)},
+        lifespan=[lifespan],
+        middleware=[prometheus.middleware],
+        before_send=[add_request_id],
+        exception_handlers=exception_handlers,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Personal assistant API",
+            version=__version__,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )

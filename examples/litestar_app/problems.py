@@ -1,0 +1,192 @@
+"""The one place errors become RFC 9457 problem documents (``application/problem+json``).
+
+Library errors map by their branch of ``pa_core.errors``; Litestar's own HTTP
+exceptions map to the same stable codes. Nothing of a stack trace, SQL or a
+secret reaches a body: unknown exceptions become a bare ``500 internal_error``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_405_METHOD_NOT_ALLOWED,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+from pa_core import errors
+
+__all__ = ["PROBLEM_CONTENT_TYPE", "exception_handlers", "problem_response", "status_for"]
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Most specific first: the first branch an error belongs to decides its status.
+_STATUS_BY_CLASS: tuple[tuple[type[errors.PAError], int], ...] = (
+    (errors.ValidationFailed, HTTP_422_UNPROCESSABLE_ENTITY),
+    (errors.WeakPassword, HTTP_422_UNPROCESSABLE_ENTITY),
+    (errors.InvalidInput, HTTP_400_BAD_REQUEST),
+    (errors.AuthenticationFailed, HTTP_401_UNAUTHORIZED),
+    (errors.Forbidden, HTTP_403_FORBIDDEN),
+    (errors.NotFound, HTTP_404_NOT_FOUND),
+    (errors.Conflict, HTTP_409_CONFLICT),
+    (errors.RateLimited, HTTP_429_TOO_MANY_REQUESTS),
+    (errors.PayloadTooLarge, HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (errors.ServiceUnavailable, HTTP_503_SERVICE_UNAVAILABLE),
+)
+
+_CODE_BY_STATUS = {
+    HTTP_400_BAD_REQUEST: "malformed_request",
+    HTTP_401_UNAUTHORIZED: "not_authenticated",
+    HTTP_403_FORBIDDEN: "permission_denied",
+    HTTP_404_NOT_FOUND: "not_found",
+    HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    HTTP_409_CONFLICT: "conflict",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "payload_too_large",
+    HTTP_422_UNPROCESSABLE_ENTITY: "validation_error",
+    HTTP_429_TOO_MANY_REQUESTS: "rate_limited",
+    HTTP_503_SERVICE_UNAVAILABLE: "service_unavailable",
+}
+
+_TITLE_BY_STATUS = {
+    HTTP_400_BAD_REQUEST: "Malformed request",
+    HTTP_401_UNAUTHORIZED: "Not authenticated",
+    HTTP_403_FORBIDDEN: "Permission denied",
+    HTTP_404_NOT_FOUND: "Not found",
+    HTTP_405_METHOD_NOT_ALLOWED: "Method not allowed",
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: "Payload too large",
+    HTTP_422_UNPROCESSABLE_ENTITY: "Validation failed",
+    HTTP_429_TOO_MANY_REQUESTS: "Too many requests",
+    HTTP_500_INTERNAL_SERVER_ERROR: "Internal server error",
+    HTTP_503_SERVICE_UNAVAILABLE: "Service unavailable",
+}
+
+
+def status_for(error: errors.PAError) -> int:
+    """The HTTP status of a library error."""
+    for cls, status in _STATUS_BY_CLASS:
+        if isinstance(error, cls):
+            return status
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {
+        "type": f"https://errors.pa.example/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "code": code,
+    }
+    if extra:
+        body.update(extra)
+    all_headers = dict(headers or {})
+    if status == HTTP_401_UNAUTHORIZED:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    return Response(body, status_code=status, media_type=PROBLEM_CONTENT_TYPE, headers=all_headers)
+
+
+def _library_error(_: Request[Any, Any, Any], exc: errors.PAError) -> Response[dict[str, Any]]:
+    status = status_for(exc)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.ValidationFailed):
+        extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    if isinstance(exc, errors.WeakPassword):
+        extra["rule"] = exc.rule
+        extra["errors"] = [{"field": "password", "message": exc.detail}]
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, errors.ServiceUnavailable) and exc.dependency:
+        extra["dependency"] = exc.dependency
+    if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+        logger.warning("request failed: %s (%s)", exc.code, exc.__class__.__name__, exc_info=exc)
+    return problem_response(status, exc.code, exc.title, exc.detail, extra=extra, headers=headers)
+
+
+def _field_name(key: Any) -> str:
+    return str(key) if key not in (None, "") else "body"
+
+
+def _validation_error(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    field_errors = [
+        {"field": _field_name(item.get("key")), "message": str(item.get("message", "is invalid"))}
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    if not field_errors:
+        # Litestar reports unparseable JSON as a 400 ValidationException without field details.
+        return problem_response(
+            HTTP_400_BAD_REQUEST,
+            "malformed_request",
+            "Malformed request",
+            "the request body is not valid JSON",
+        )
+    return problem_response(
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "validation_error",
+        "Validation failed",
+        "; ".join(f"{e['field']}: {e['message']}" for e in field_errors),
+        extra={"errors": field_errors},
+    )
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    code = _CODE_BY_STATUS.get(status, "http_error")
+    title = _TITLE_BY_STATUS.get(status, "Error")
+    detail = title if status >= HTTP_500_INTERNAL_SERVER_ERROR else (exc.detail or title)
+    headers = dict(exc.headers or {})
+    return problem_response(status, code, title, detail, headers=headers)
+
+
+def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"
+    )
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    errors.PAError: _library_error,
+    ValidationException: _validation_error,
+    NotAuthorizedException: _http_error,
+    PermissionDeniedException: _http_error,
+    NotFoundException: _http_error,
+    MethodNotAllowedException: _http_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
+"""Handlers to give to ``Litestar(exception_handlers=...)``."""

@@ -1,0 +1,28 @@
+"""Every library example under examples/library runs and prints what its docs say."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+EXAMPLES = sorted((ROOT / "examples" / "library").glob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "script", [p for p in EXAMPLES if p.name != "__init__.py"], ids=lambda p: p.name
+)
+def test_example_runs(script: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_kv_store_example_prints_what_the_docs_promise(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "library" / "kv_store.py"), run_name="__main__")
+    assert capsys.readouterr().out.splitlines() == ["b'hello'", "True False", "3"]
