@@ -6,6 +6,6 @@ imported here: ``pa_core.stores.redis`` needs the ``redis`` extra,
 """
 
 from pa_core.stores.base import KeyValueStore
-from pa_core.stores.memory import MemoryKeyValueStore, MemoryUserRepository
+from pa_core.stores.memory import MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
 
-__all__ = ["KeyValueStore", "MemoryKeyValueStore", "MemoryUserRepository"]
+__all__ = ["KeyValueStore", "MemoryAuditLog", "MemoryKeyValueStore", "MemoryUserRepository"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pa_core.audit import AuditEvent, AuditFilter
 from pa_core.clock import Clock, SystemClock
 from pa_core.errors import EmailTaken, NotFound
 from pa_core.pagination import Page, PageRequest, decode_cursor, encode_cursor
 from pa_core.stores.base import KeyValueStore, normalize_ttl
 from pa_core.users import User
 
-__all__ = ["MemoryKeyValueStore", "MemoryUserRepository"]
+__all__ = ["MemoryAuditLog", "MemoryKeyValueStore", "MemoryUserRepository"]
 
 
 @dataclass(slots=True)
@@ -194,3 +195,33 @@ class MemoryUserRepository:
     async def count_with_role(self, role: str) -> int:
         """How many users hold ``role``."""
         return sum(1 for u in self._users.values() if role in u.roles)
+
+
+class MemoryAuditLog:
+    """Audit events in a list; the embedded test double of :class:`~pa_core.audit.AuditLog`."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+
+    async def record(self, event: AuditEvent) -> None:
+        """Append ``event``."""
+        self.events.append(event)
+
+    async def list(self, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
+        """Events matching ``filters``, newest first."""
+        matching = [
+            e
+            for e in self.events
+            if (filters.actor_id is None or e.actor_id == filters.actor_id)
+            and (filters.action is None or e.action == filters.action)
+            and (filters.since is None or e.at >= filters.since)
+        ]
+        matching.sort(key=lambda e: (e.at, e.id), reverse=True)
+        if page.cursor:
+            at, eid = decode_cursor(page.cursor, 2)
+            position = (datetime.fromisoformat(at), eid)
+            matching = [e for e in matching if (e.at, e.id) < position]
+        items = matching[: page.limit]
+        more = len(matching) > page.limit
+        cursor = encode_cursor([items[-1].at.isoformat(), items[-1].id]) if more else None
+        return Page(items, cursor)

@@ -1,7 +1,8 @@
 """SQLAlchemy 2.x async backends (PostgreSQL via asyncpg, SQLite via aiosqlite)."""
 
+from pa_core.stores.sqlalchemy.audit import SqlAuditLog
 from pa_core.stores.sqlalchemy.database import Database, database_errors
 from pa_core.stores.sqlalchemy.models import Base
 from pa_core.stores.sqlalchemy.users import SqlUserRepository
 
-__all__ = ["Base", "Database", "SqlUserRepository", "database_errors"]
+__all__ = ["Base", "Database", "SqlAuditLog", "SqlUserRepository", "database_errors"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "UTCDateTime", "UserRoleRow", "UserRow"]
+__all__ = ["AuditEventRow", "Base", "UTCDateTime", "UserRoleRow", "UserRow"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -82,3 +82,25 @@ class UserRoleRow(Base):
     )
     role: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     granted_at: Mapped[datetime]
+
+
+class AuditEventRow(Base):
+    """``audit_events``: append-only; the actor link is cleared when the actor is erased."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    target_type: Mapped[str | None] = mapped_column(String(50))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_audit_events_at_id", "at", "id"),)
