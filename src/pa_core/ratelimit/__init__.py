@@ -1,0 +1,23 @@
+"""Rate limits (:class:`RateLimiter`) and brute-force back-off (:class:`FailureBackoff`)."""
+
+from pa_core.ratelimit.base import (
+    DEFAULT_BASE_DELAY,
+    DEFAULT_FAILURE_WINDOW,
+    DEFAULT_MAX_DELAY,
+    DEFAULT_MAX_FAILURES,
+    DEFAULT_STRIKE_MEMORY,
+    FailureBackoff,
+    RateLimit,
+    RateLimiter,
+)
+
+__all__ = [
+    "DEFAULT_BASE_DELAY",
+    "DEFAULT_FAILURE_WINDOW",
+    "DEFAULT_MAX_DELAY",
+    "DEFAULT_MAX_FAILURES",
+    "DEFAULT_STRIKE_MEMORY",
+    "FailureBackoff",
+    "RateLimit",
+    "RateLimiter",
+]
