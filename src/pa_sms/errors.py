@@ -13,6 +13,7 @@ kept on :attr:`SmsError.provider_code` for logs and support.
     │       └── MessageTooLong            message_too_long (field "body")
     ├── Conflict
     │   ├── RecipientOptedOut             recipient_opted_out (permanent: the person sent STOP)
+    │   ├── NumberUnavailable             number_unavailable (someone else bought it first)
     │   └── SmsProviderError              sms_provider_error (permanent, any other provider code)
     └── ServiceUnavailable
         └── SmsRetryableError             sms_provider_unavailable (try again after ``retry_after``)
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_RETRY_AFTER",
     "InvalidPhoneNumber",
     "MessageTooLong",
+    "NumberUnavailable",
     "RecipientOptedOut",
     "SmsError",
     "SmsProviderError",
@@ -92,6 +94,17 @@ class RecipientOptedOut(Conflict, SmsError):
 
     code = "recipient_opted_out"
     title = "Recipient opted out"
+
+    def __init__(self, detail: str | None = None, *, provider_code: int | None = None) -> None:
+        super().__init__(detail)
+        self.provider_code = provider_code
+
+
+class NumberUnavailable(Conflict, SmsError):
+    """The phone number asked for cannot be bought (any more): Twilio 21422, 21452."""
+
+    code = "number_unavailable"
+    title = "Phone number not available"
 
     def __init__(self, detail: str | None = None, *, provider_code: int | None = None) -> None:
         super().__init__(detail)

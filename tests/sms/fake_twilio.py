@@ -43,6 +43,7 @@ from urllib.parse import urlencode
 
 import uvicorn
 from litestar import Litestar, Request, Response, route
+from litestar.params import FromPath
 
 from pa_sms.segments import count_segments
 
@@ -460,7 +461,7 @@ def create_app(state: FakeTwilioState) -> Litestar:
     prefix = f"/{API_VERSION}/Accounts/{{account:str}}"
 
     @route(f"{prefix}/Messages.json", http_method=["GET", "POST"])
-    async def messages(request: Request[Any, Any, Any], account: str) -> Response[Any]:
+    async def messages(request: Request[Any, Any, Any], account: FromPath[str]) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, account, params)) is not None:
             return refused
@@ -505,7 +506,9 @@ def create_app(state: FakeTwilioState) -> Litestar:
         return Response(message.to_json(), status_code=201)
 
     @route(f"{prefix}/Messages/{{name:str}}", http_method=["GET"])
-    async def message(request: Request[Any, Any, Any], account: str, name: str) -> Response[Any]:
+    async def message(
+        request: Request[Any, Any, Any], account: FromPath[str], name: FromPath[str]
+    ) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, account, params)) is not None:
             return refused
@@ -518,7 +521,7 @@ def create_app(state: FakeTwilioState) -> Litestar:
 
     @route(f"{prefix}/AvailablePhoneNumbers/{{country:str}}/Local.json", http_method=["GET"])
     async def available(
-        request: Request[Any, Any, Any], account: str, country: str
+        request: Request[Any, Any, Any], account: FromPath[str], country: FromPath[str]
     ) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, account, params)) is not None:
@@ -543,7 +546,7 @@ def create_app(state: FakeTwilioState) -> Litestar:
         )
 
     @route(f"{prefix}/IncomingPhoneNumbers.json", http_method=["GET", "POST"])
-    async def incoming(request: Request[Any, Any, Any], account: str) -> Response[Any]:
+    async def incoming(request: Request[Any, Any, Any], account: FromPath[str]) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, account, params)) is not None:
             return refused
@@ -590,7 +593,7 @@ def create_app(state: FakeTwilioState) -> Litestar:
 
     @route(f"{prefix}/IncomingPhoneNumbers/{{name:str}}", http_method=["GET", "POST", "DELETE"])
     async def incoming_one(
-        request: Request[Any, Any, Any], account: str, name: str
+        request: Request[Any, Any, Any], account: FromPath[str], name: FromPath[str]
     ) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, account, params)) is not None:
@@ -609,7 +612,7 @@ def create_app(state: FakeTwilioState) -> Litestar:
             return Response(number.incoming_json(), status_code=200)
 
     @route("/v1/PhoneNumbers/Countries/{iso:str}", http_method=["GET"])
-    async def number_prices(request: Request[Any, Any, Any], iso: str) -> Response[Any]:
+    async def number_prices(request: Request[Any, Any, Any], iso: FromPath[str]) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, "", params)) is not None:
             return refused
@@ -632,7 +635,7 @@ def create_app(state: FakeTwilioState) -> Litestar:
         )
 
     @route("/v1/Messaging/Countries/{iso:str}", http_method=["GET"])
-    async def sms_prices(request: Request[Any, Any, Any], iso: str) -> Response[Any]:
+    async def sms_prices(request: Request[Any, Any, Any], iso: FromPath[str]) -> Response[Any]:
         params = await _params(request)
         if (refused := _gate(request, state, "", params)) is not None:
             return refused

@@ -7,6 +7,7 @@ Twilio                                 ``pa_sms.errors``
 =====================================  =============================================
 21610 (recipient replied STOP)         :class:`RecipientOptedOut` (permanent)
 21211, 21614 (invalid / not mobile)    :class:`InvalidPhoneNumber`
+21422, 21452 (number not for sale)     :class:`NumberUnavailable`
 HTTP 404 / 20404                       :class:`pa_core.errors.NotFound`
 HTTP 429, 20429, HTTP 5xx, network     :class:`SmsRetryableError`
 anything else                          :class:`SmsProviderError` (permanent)
@@ -33,6 +34,7 @@ from twilio.rest import Client
 from pa_core.errors import ImproperlyConfigured, NotFound
 from pa_sms.errors import (
     InvalidPhoneNumber,
+    NumberUnavailable,
     RecipientOptedOut,
     SmsProviderError,
     SmsRetryableError,
@@ -46,6 +48,7 @@ __all__ = [
     "DEFAULT_STATUS_CALLBACK_PATH",
     "DEFAULT_TWILIO_TIMEOUT",
     "INVALID_NUMBER_CODES",
+    "NUMBER_UNAVAILABLE_CODES",
     "OPTED_OUT_CODE",
     "RATE_LIMITED_CODE",
     "RATE_LIMIT_RETRY_AFTER",
@@ -64,6 +67,8 @@ OPTED_OUT_CODE = 21610
 """Twilio: the recipient has unsubscribed from this sender (replied STOP)."""
 INVALID_NUMBER_CODES = frozenset({21211, 21614})
 """Twilio: invalid 'To' number; 'To' is not a mobile number."""
+NUMBER_UNAVAILABLE_CODES = frozenset({21422, 21452})
+"""Twilio: the number requested is not available; no numbers found in the area code."""
 RATE_LIMITED_CODE = 20429
 """Twilio: too many requests."""
 NOT_FOUND_CODE = 20404
@@ -83,6 +88,8 @@ def map_twilio_error(status: int | None, code: int | None, message: str) -> Exce
         return RecipientOptedOut(message, provider_code=code)
     if code in INVALID_NUMBER_CODES:
         return InvalidPhoneNumber(message, provider_code=code)
+    if code in NUMBER_UNAVAILABLE_CODES:
+        return NumberUnavailable(message, provider_code=code)
     if status == _HTTP_NOT_FOUND or code == NOT_FOUND_CODE:
         return NotFound(message)
     if status == _HTTP_TOO_MANY_REQUESTS or code == RATE_LIMITED_CODE:
