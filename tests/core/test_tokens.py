@@ -256,6 +256,14 @@ def test_hs256_signed_with_the_public_key_is_refused(
         tokens.verify(f"{head}.{body}.{b64(mac)}", TokenPurpose.ACCESS)
 
 
+def test_a_key_embedded_in_the_header_is_ignored(clock: FrozenClock, ed_key: SigningKey) -> None:
+    attacker = generate_ed25519(ed_key.kid)
+    header = {"jwk": attacker.jwk(), "jku": "https://evil.example/jwks.json"}
+    token = forge(attacker, claims_now(clock), **header)
+    with pytest.raises(InvalidToken):
+        service(clock, ed_key).verify(token, TokenPurpose.ACCESS)
+
+
 def test_an_unknown_kid_is_refused(tokens: TokenService, clock: FrozenClock) -> None:
     stranger = SigningKey.hs256(b"x" * 32, "hs-2")
     with pytest.raises(InvalidToken):
