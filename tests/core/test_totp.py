@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import anyio
@@ -298,3 +301,34 @@ async def test_concurrent_uses_of_one_code_let_exactly_one_through(
             tg.start_soon(attempt)
     assert outcomes.count(True) == 1
     assert len(outcomes) == 10
+
+
+async def test_consuming_also_honours_a_last_used_step_kept_with_the_factor(
+    totp: TotpService, clock: FrozenClock, store: KeyValueStore
+) -> None:
+    with pytest.raises(InvalidMfaCode):
+        await totp.verify_and_consume(
+            SECRET, code_at(clock), "u1", store, last_used_step=totp.current_step()
+        )
+
+
+# --- the guide -------------------------------------------------------------------
+
+
+def test_the_mfa_guide_example_runs_and_prints_what_it_says(tmp_path: Path) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "guides" / "mfa.md").read_text()
+    script = re.search(r"```python\n(.*?)```", guide, re.DOTALL)
+    printed = re.search(r"It prints:\n\n```text\n(.*?)```", guide, re.DOTALL)
+    assert script is not None
+    assert printed is not None
+    (tmp_path / "mfa_example.py").write_text(script.group(1))
+    result = subprocess.run(
+        [sys.executable, "mfa_example.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == printed.group(1)

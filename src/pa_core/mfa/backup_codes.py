@@ -25,6 +25,7 @@ __all__ = [
     "ALPHABET",
     "DEFAULT_COUNT",
     "DEFAULT_LENGTH",
+    "KEY_PURPOSE",
     "BackupCodeStore",
     "BackupCodes",
     "MemoryBackupCodeStore",
@@ -38,6 +39,9 @@ DEFAULT_COUNT = 10
 
 DEFAULT_LENGTH = 10
 """Characters in a code (shown as two groups of five: ``abcde-fghjk``)."""
+
+KEY_PURPOSE = "backup-codes"
+"""Purpose name for the hash key: ``settings.purpose_key(KEY_PURPOSE)``."""
 
 _MIN_LENGTH = 8
 _MIN_KEY_LENGTH = 16
@@ -100,7 +104,7 @@ class BackupCodes:
     """Generates and hashes backup codes.
 
     Args:
-        hmac_key: secret key of the hashes, e.g. ``settings.purpose_key("backup-codes")``.
+        hmac_key: secret key of the hashes, e.g. ``settings.purpose_key(KEY_PURPOSE)``.
         count: codes in a new set.
         length: characters in a code (even, at least 8).
 

@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_MESSAGE",
     "DEFAULT_PHONE_LIMITS",
     "DEFAULT_SUBJECT_LIMITS",
+    "KEY_PURPOSE",
     "MIN_HMAC_KEY_LENGTH",
     "SendLimit",
     "SmsCodeLimits",
@@ -49,6 +50,9 @@ DEFAULT_CODE_TTL = timedelta(minutes=10)
 
 DEFAULT_MAX_ATTEMPTS = 5
 """Tries allowed per code; the code is dead after the last wrong one."""
+
+KEY_PURPOSE = "sms-codes"
+"""Purpose name for the hash key: ``settings.purpose_key(KEY_PURPOSE)``."""
 
 MIN_HMAC_KEY_LENGTH = 16
 """Shortest key accepted for the code hashes (bytes)."""
@@ -101,7 +105,7 @@ class SmsCodeService:
         sender: the SMS transport.
         clock: the time source (also the one a memory store uses).
         hmac_key: secret key for the code and phone-number hashes, e.g.
-            ``settings.purpose_key("sms-codes")``.
+            ``settings.purpose_key(KEY_PURPOSE)``.
         ttl: lifetime of a code.
         max_attempts: tries per code.
         limits: send limits per subject and per phone number.

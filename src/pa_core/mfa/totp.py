@@ -177,7 +177,12 @@ class TotpService:
         return accepted
 
     async def verify_and_consume(
-        self, secret: str, code: str, user_id: str, store: KeyValueStore
+        self,
+        secret: str,
+        code: str,
+        user_id: str,
+        store: KeyValueStore,
+        last_used_step: int | None = None,
     ) -> int:
         """Verify ``code`` and mark its step used in ``store``, atomically; return the step.
 
@@ -187,11 +192,14 @@ class TotpService:
         window, so once it returns, an older code (seen over a shoulder, say) is
         refused too. Markers expire when their step has left the window.
 
+        ``last_used_step`` (optional) is checked as in :meth:`verify`, for callers
+        that also keep the last step with the factor.
+
         Raises:
             InvalidMfaCode: as :meth:`verify`, or the step was used already.
             ServiceUnavailable: the store cannot be reached.
         """
-        step = self.verify(secret, code)
+        step = self.verify(secret, code, last_used_step)
         ttl = self.interval * (2 * self.drift_steps + 2)
         if not await store.set_if_absent(_step_key(user_id, step), b"1", ttl):
             raise InvalidMfaCode()
