@@ -44,6 +44,7 @@ from urllib.parse import urlencode
 import uvicorn
 from litestar import Litestar, Request, Response, route
 from litestar.params import FromPath
+from twilio.request_validator import RequestValidator
 
 from pa_sms.segments import count_segments
 
@@ -363,6 +364,57 @@ class FakeTwilioState:
         with self.lock:
             self.numbers[number.sid or ""] = number
         return number
+
+    # --- what Twilio would POST to the application ------------------------------------
+
+    def sign(self, url: str, params: Mapping[str, str]) -> str:
+        """The ``X-Twilio-Signature`` Twilio would send for a POST of ``params`` to ``url``."""
+        return str(RequestValidator(self.auth_token).compute_signature(url, dict(params)))
+
+    def status_callback(self, sid: str) -> tuple[str, dict[str, str], str]:
+        """The status callback of a message as Twilio would POST it: (url, form, signature).
+
+        Raises:
+            KeyError: no message ``sid``; ValueError: it was sent without a callback URL.
+        """
+        with self.lock:
+            message = self.messages[sid]
+            if not message.status_callback:
+                raise ValueError(f"message {sid} has no status callback")
+            params = {
+                "AccountSid": message.account_sid,
+                "ApiVersion": API_VERSION,
+                "From": message.from_,
+                "MessageSid": message.sid,
+                "MessageStatus": message.status,
+                "SmsSid": message.sid,
+                "SmsStatus": message.status,
+                "To": message.to,
+            }
+            if message.error_code is not None:
+                params["ErrorCode"] = str(message.error_code)
+            url = message.status_callback
+        return url, params, self.sign(url, params)
+
+    def inbound(self, url: str, *, to: str, from_: str, body: str) -> tuple[dict[str, str], str]:
+        """An incoming SMS webhook as Twilio would POST it to ``url``: (form, signature)."""
+        sid = _sid("SM")
+        params = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": API_VERSION,
+            "Body": body,
+            "From": from_,
+            "FromCountry": "US",
+            "MessageSid": sid,
+            "NumMedia": "0",
+            "NumSegments": str(count_segments(body).segments) if body else "1",
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+            "SmsStatus": "received",
+            "To": to,
+            "ToCountry": "US",
+        }
+        return params, self.sign(url, params)
 
     # --- inspection ---------------------------------------------------------------
 
