@@ -10,16 +10,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from examples.litestar_app.controllers.auth import AuthController
 from examples.litestar_app.controllers.health import health, ready
+from examples.litestar_app.controllers.jwks import jwks
+from examples.litestar_app.controllers.users import UsersController
+from examples.litestar_app.deps import dependencies
 from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
-from examples.litestar_app.services import Services, build_services
+from examples.litestar_app.services import build_services
 from pa_core import __version__
 from pa_core.clock import Clock
 from pa_core.config import Settings
@@ -28,11 +30,6 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 1024 * 1024
 """Request bodies above 1 MiB are refused with ``413 payload_too_large``."""
-
-
-def _services(state: State) -> Services:
-    services: Services = state.services
-    return services
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -50,8 +47,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app_name="pa", prefix="pa", group_path=True, exclude_unhandled_paths=True
     )
     return Litestar(
-        route_handlers=[health, ready, PrometheusController],
-        dependencies={"services": Provide(_services, sync_to_thread=False)},
+        route_handlers=[
+            health,
+            ready,
+            jwks,
+            PrometheusController,
+            AuthController,
+            UsersController,
+        ],
+        dependencies=dependencies,
         lifespan=[lifespan],
         middleware=[prometheus.middleware],
         before_send=[add_request_id],

@@ -8,6 +8,7 @@ secret reaches a body: unknown exceptions become a bare ``500 internal_error``.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -133,19 +134,26 @@ def _library_error(_: Request[Any, Any, Any], exc: errors.PAError) -> Response[d
     return problem_response(status, exc.code, exc.title, exc.detail, extra=extra, headers=headers)
 
 
-def _field_name(key: Any) -> str:
-    return str(key) if key not in (None, "") else "body"
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def _field_error(item: dict[str, Any]) -> dict[str, str]:
+    """``{"field", "message"}`` from one of Litestar's validation details."""
+    message = str(item.get("message", "is invalid"))
+    key = item.get("key")
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        return {"field": unknown.group(1), "message": "is not an accepted field"}
+    if key in (None, "", "data"):
+        key = "body"
+    return {"field": str(key), "message": message}
 
 
 def _validation_error(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    field_errors = [
-        {"field": _field_name(item.get("key")), "message": str(item.get("message", "is invalid"))}
-        for item in extra
-        if isinstance(item, dict)
-    ]
+    field_errors = [_field_error(item) for item in extra if isinstance(item, dict)]
     if not field_errors:
         # Litestar reports unparseable JSON as a 400 ValidationException without field details.
         return problem_response(

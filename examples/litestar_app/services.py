@@ -6,16 +6,33 @@ from the ``PA_`` settings. No business rule lives here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
+from examples.litestar_app.schemas import UserOut
+from pa_core.accounts import AccountLimits, AccountService, AccountTimes
+from pa_core.audit import AuditRecorder
+from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
 from pa_core.config import Settings
+from pa_core.email import EmailSender, EmailTemplates, email_sender_from_settings
 from pa_core.migrations import upgrade_async
+from pa_core.password_policy import PasswordPolicy
+from pa_core.passwords import PasswordHasher
+from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
+from pa_core.refresh_tokens import (
+    MemoryRefreshTokenStore,
+    RefreshTokenService,
+    RefreshTokenStore,
+    RotateResult,
+)
+from pa_core.sessions import MemorySessionStore, SessionService, SessionStore
 from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.sqlalchemy import Database, SqlUserRepository
-from pa_core.users import UserRepository
+from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
+from pa_core.tokens import TokenService
+from pa_core.users import User, UserRepository
 
 __all__ = ["Services", "build_services"]
 
@@ -29,28 +46,44 @@ class Services:
     database: Database
     kv: KeyValueStore
     users: UserRepository
+    tokens: TokenService
+    sessions: SessionService
+    refresh_tokens: RefreshTokenService
+    email: EmailSender
+    audit: AuditRecorder
+    authenticator: Authenticator
+    accounts: AccountService
+
+    async def user_out(self, user: User) -> UserOut:
+        """The API's user object, with the state of the user's second factors."""
+        return UserOut.of(user)
 
 
-def _key_value_store(settings: Settings, clock: Clock) -> KeyValueStore:
+@dataclass
+class _Stores:
+    kv: KeyValueStore
+    sessions: SessionStore
+    refresh_tokens: RefreshTokenStore
+    close: Callable[[], Awaitable[None]]
+
+
+def _stores(settings: Settings, clock: Clock) -> _Stores:
+    """Redis when ``PA_REDIS_URL`` is set (one client shared), else in-memory."""
     if settings.redis_url:
-        from pa_core.stores.redis import RedisKeyValueStore
+        from pa_core.refresh_tokens.redis import RedisRefreshTokenStore
+        from pa_core.sessions.redis import RedisSessionStore
+        from pa_core.stores.redis import RedisKeyValueStore, create_redis_client
 
-        return RedisKeyValueStore.from_url(
-            settings.redis_url, timeout=settings.redis_timeout, namespace="pa"
-        )
-    return MemoryKeyValueStore(clock, namespace="pa")
+        client = create_redis_client(settings.redis_url, settings.redis_timeout)
+        kv = RedisKeyValueStore(client, namespace="pa")
+        return _Stores(kv, RedisSessionStore(client), RedisRefreshTokenStore(client), kv.close)
+    memory = MemoryKeyValueStore(clock, namespace="pa")
+    return _Stores(memory, MemorySessionStore(), MemoryRefreshTokenStore(), memory.close)
 
 
-@asynccontextmanager
-async def build_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
-    """Create the services for ``settings`` (migrating first if configured); close them after."""
-    settings.check_production()
-    clock = clock or SystemClock()
-    url = settings.effective_database_url
-    if settings.should_auto_migrate:
-        await upgrade_async(url)
-    database = Database(
-        url,
+def _database(settings: Settings) -> Database:
+    return Database(
+        settings.effective_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
@@ -59,16 +92,87 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Asyn
         connect_timeout=settings.db_connect_timeout,
         echo=settings.db_echo,
     )
-    kv = _key_value_store(settings, clock)
+
+
+@asynccontextmanager
+async def build_services(
+    settings: Settings, clock: Clock | None = None, email: EmailSender | None = None
+) -> AsyncIterator[Services]:
+    """Create the services for ``settings`` (migrating first if configured); close them after."""
+    settings.check_production()
+    clock = clock or SystemClock()
+    if settings.should_auto_migrate:
+        await upgrade_async(settings.effective_database_url)
+    database = _database(settings)
+    stores = _stores(settings, clock)
+    users = SqlUserRepository(database)
+    tokens = TokenService.from_settings(settings, clock)
+    sessions = SessionService(
+        stores.sessions,
+        clock,
+        ttl=timedelta(seconds=settings.session_ttl),
+        max_per_user=settings.session_max_per_user,
+    )
+
+    async def end_reused_session(result: RotateResult) -> None:
+        # A spent refresh token came back: the whole login is compromised.
+        if result.session_id:
+            await stores.sessions.revoke(result.session_id, clock.now())
+
+    refresh_tokens = RefreshTokenService(
+        stores.refresh_tokens,
+        clock,
+        ttl=timedelta(seconds=settings.refresh_token_ttl),
+        on_reuse=end_reused_session,
+    )
+    email = email or email_sender_from_settings(settings, clock=clock)
+    audit = AuditRecorder(SqlAuditLog(database), clock)
+    limit_key = settings.purpose_key("rate-limit-keys")
+    accounts = AccountService(
+        users=users,
+        hasher=PasswordHasher(),
+        policy=PasswordPolicy.from_settings(settings),
+        tokens=tokens,
+        sessions=sessions,
+        refresh_tokens=refresh_tokens,
+        email=email,
+        templates=EmailTemplates.from_settings(settings),
+        limiter=RateLimiter(stores.kv, key_secret=limit_key),
+        login_backoff=FailureBackoff(
+            stores.kv,
+            max_failures=settings.login_max_failures,
+            window=timedelta(seconds=settings.login_failure_window),
+            key_secret=limit_key,
+        ),
+        one_time=stores.kv,
+        audit=audit,
+        clock=clock,
+        fingerprint_key=settings.purpose_key("password-fingerprint"),
+        times=AccountTimes(access_token=timedelta(seconds=settings.access_token_ttl)),
+        limits=AccountLimits(
+            login_per_ip=RateLimit.parse(settings.rate_limit_login_per_ip),
+            register_per_ip=RateLimit.parse(settings.rate_limit_register_per_ip),
+            email_per_address=RateLimit.parse(settings.rate_limit_email_per_address),
+            email_per_ip=RateLimit.parse(settings.rate_limit_email_per_ip),
+        ),
+        require_verified_email=settings.require_verified_email,
+    )
     services = Services(
         settings=settings,
         clock=clock,
         database=database,
-        kv=kv,
-        users=SqlUserRepository(database),
+        kv=stores.kv,
+        users=users,
+        tokens=tokens,
+        sessions=sessions,
+        refresh_tokens=refresh_tokens,
+        email=email,
+        audit=audit,
+        authenticator=Authenticator(tokens, sessions),
+        accounts=accounts,
     )
     try:
         yield services
     finally:
-        await kv.close()
+        await stores.close()
         await database.dispose()

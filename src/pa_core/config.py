@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # accounts
     require_verified_email: bool = False
     password_min_length: int = Field(default=12, ge=8, le=64)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window: int = Field(default=900, ge=1)
+    rate_limit_login_per_ip: str = "20/1m"
+    rate_limit_register_per_ip: str = "10/1h"
+    rate_limit_email_per_address: str = "3/1h"
+    rate_limit_email_per_ip: str = "20/1h"
 
     # email
     email_backend: Literal["console", "smtp", "memory"] = "console"
@@ -91,6 +97,19 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator(
+        "rate_limit_login_per_ip",
+        "rate_limit_register_per_ip",
+        "rate_limit_email_per_address",
+        "rate_limit_email_per_ip",
+    )
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        from pa_core.ratelimit import RateLimit
+
+        RateLimit.parse(value)
+        return value
 
     @property
     def effective_database_url(self) -> str:
