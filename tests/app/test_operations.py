@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from examples.litestar_app.app import create_app
 from litestar.testing import AsyncTestClient
 
+from examples.litestar_app.app import create_app
 from tests.app.conftest import make_settings
 
 pytestmark = pytest.mark.anyio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -42,7 +43,7 @@ class AuthController(Controller):
     @post("/register", status_code=HTTP_201_CREATED, summary="Create an account")
     async def register(
         self,
-        data: RegisterIn,
+        data: JSONBody[RegisterIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> UserOut:
@@ -55,7 +56,7 @@ class AuthController(Controller):
     @post("/verify-email", status_code=HTTP_200_OK, summary="Verify the email address")
     async def verify_email(
         self,
-        data: TokenIn,
+        data: JSONBody[TokenIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> UserOut:
@@ -66,7 +67,7 @@ class AuthController(Controller):
     @post("/verify-email/resend", status_code=HTTP_202_ACCEPTED, summary="Resend the link")
     async def resend_verification(
         self,
-        data: EmailIn,
+        data: JSONBody[EmailIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
@@ -76,7 +77,7 @@ class AuthController(Controller):
     @post("/login", status_code=HTTP_200_OK, summary="Log in with email and password")
     async def login(
         self,
-        data: LoginIn,
+        data: JSONBody[LoginIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> TokenPairOut | MfaChallengeOut:
@@ -91,7 +92,7 @@ class AuthController(Controller):
     @post("/refresh", status_code=HTTP_200_OK, summary="Rotate the refresh token")
     async def refresh(
         self,
-        data: RefreshIn,
+        data: JSONBody[RefreshIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> TokenPairOut:
@@ -123,7 +124,7 @@ class AuthController(Controller):
     @post("/password/forgot", status_code=HTTP_202_ACCEPTED, summary="Mail a reset link")
     async def forgot_password(
         self,
-        data: EmailIn,
+        data: JSONBody[EmailIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
@@ -133,7 +134,7 @@ class AuthController(Controller):
     @post("/password/reset", status_code=HTTP_204_NO_CONTENT, summary="Reset the password")
     async def reset_password(
         self,
-        data: ResetPasswordIn,
+        data: JSONBody[ResetPasswordIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
@@ -143,7 +144,7 @@ class AuthController(Controller):
     @post("/password/change", status_code=HTTP_204_NO_CONTENT, summary="Change the password")
     async def change_password(
         self,
-        data: ChangePasswordIn,
+        data: JSONBody[ChangePasswordIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
@@ -164,7 +165,7 @@ class AuthController(Controller):
     @delete("/sessions/{session_id:str}", status_code=HTTP_204_NO_CONTENT, summary="End a session")
     async def revoke_session(
         self,
-        session_id: str,
+        session_id: FromPath[str],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
