@@ -121,6 +121,10 @@ class SecondFactorGate(Protocol):
         """Whether ``device_token`` is a live remembered device of ``user``."""
         ...
 
+    async def forget_devices(self, user_id: str) -> None:
+        """Revoke every remembered device of the user (all sessions are being ended)."""
+        ...
+
 
 def normalize_email(email: str) -> str:
     """The normalised form of an address (no deliverability lookup), or ``validation_error``."""
@@ -215,22 +219,11 @@ class AccountService:
         if not await self.one_time.set_if_absent(jti, b"1", ttl=ttl):
             raise InvalidOneTimeToken()
 
-    async def _send(self, message_factory: str, user: User, **kwargs: object) -> None:
-        """Send an account email; failures are logged and surfaced, never dropped."""
-        if message_factory == "verification":
-            message = self.templates.verification(user.email, **kwargs)  # type: ignore[arg-type]
-        elif message_factory == "password_reset":
-            message = self.templates.password_reset(user.email, **kwargs)  # type: ignore[arg-type]
-        else:
-            message = self.templates.security_notice(
-                user.email, message_factory, occurred_at=self.clock.now()
-            )
-        await self.email.send(message)
-
     async def _notify(self, user: User, event: str) -> None:
         """A security notice; its failure is logged but does not undo the change it reports."""
+        notice = self.templates.security_notice(user.email, event, occurred_at=self.clock.now())
         try:
-            await self._send(event, user)
+            await self.email.send(notice)
         except PAError:
             logger.warning("security notice %s to user %s could not be sent", event, user.id)
 
@@ -241,8 +234,10 @@ class AccountService:
             self.times.email_verification,
             extra={"email": user.email.casefold()},
         )
-        await self._send(
-            "verification", user, token=issued.token, expires_in=self.times.email_verification
+        await self.email.send(
+            self.templates.verification(
+                user.email, issued.token, expires_in=self.times.email_verification
+            )
         )
 
     async def _user(self, user_id: str) -> User:
@@ -498,6 +493,8 @@ class AccountService:
             ended = await self.sessions.revoke_others(user_id, keep_session)
         for session_id in ended:
             await self.refresh_tokens.revoke_session(session_id)
+        if self.second_factor is not None:
+            await self.second_factor.forget_devices(user_id)
 
     # --- passwords -----------------------------------------------------------
 
@@ -519,8 +516,10 @@ class AccountService:
             self.times.password_reset,
             extra={"pwd": self._password_fingerprint(user)},
         )
-        await self._send(
-            "password_reset", user, token=issued.token, expires_in=self.times.password_reset
+        await self.email.send(
+            self.templates.password_reset(
+                user.email, issued.token, expires_in=self.times.password_reset
+            )
         )
         await self.audit.record(
             "account.password_reset_requested", actor_id=user.id, target_id=user.id, context=ctx
