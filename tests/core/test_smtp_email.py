@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.message
-import email.policy
 import ipaddress
 import logging
 import socket
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,13 +28,13 @@ from pa_core.email import (
     email_sender_from_settings,
 )
 from pa_core.errors import ImproperlyConfigured, ServiceUnavailable
+from tests.smtp_server import HOST, Server, free_port, start_server
 
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning"),
 ]
 
-HOST = "127.0.0.1"
 SENDER = "Assistant <no-reply@assistant.test>"
 SECRET_BODY = "Your link: https://assistant.test/verify-email?token=tok-SECRET-123"
 MESSAGE = EmailMessage(
@@ -48,53 +43,6 @@ MESSAGE = EmailMessage(
     text=SECRET_BODY,
     html="<p>Your <a href='https://assistant.test/verify-email?token=tok-SECRET-123'>link</a></p>",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Recorder:
-    """aiosmtpd handler that keeps what it receives, or refuses on demand."""
-
-    refuse_recipients: bool = False
-    refuse_data: bool = False
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
-    envelopes: list[Any] = field(default_factory=list)
-    logins: list[bytes] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        if self.refuse_recipients:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse_data:
-            return "554 5.7.1 message rejected"
-        self.envelopes.append(envelope)
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, email.message.EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-    def authenticate(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-    ) -> AuthResult:
-        ok = (
-            isinstance(data, LoginPassword)
-            and data.login == b"mailer"
-            and data.password == b"s3cret pass"
-        )
-        if ok:
-            self.logins.append(data.login)
-        return AuthResult(success=ok, handled=False)
 
 
 @dataclass
@@ -145,26 +93,6 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
         )
     )
     return Certificate(cert_file, key_file)
-
-
-@dataclass
-class Server:
-    recorder: Recorder
-    port: int
-
-
-def start_server(**kwargs: Any) -> Iterator[Server]:
-    recorder = Recorder()
-    port = free_port()
-    authenticate = kwargs.pop("authenticate", False)
-    if authenticate:
-        kwargs["authenticator"] = recorder.authenticate
-    controller = Controller(recorder, hostname=HOST, port=port, **kwargs)
-    controller.start()
-    try:
-        yield Server(recorder, port)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
