@@ -2,7 +2,23 @@
 
 from pa_core.stores.sqlalchemy.audit import SqlAuditLog
 from pa_core.stores.sqlalchemy.database import Database, database_errors
+from pa_core.stores.sqlalchemy.mfa import (
+    SqlBackupCodeStore,
+    SqlMfaFactorStore,
+    SqlTrustedDeviceStore,
+)
 from pa_core.stores.sqlalchemy.models import Base
+from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.stores.sqlalchemy.users import SqlUserRepository
 
-__all__ = ["Base", "Database", "SqlAuditLog", "SqlUserRepository", "database_errors"]
+__all__ = [
+    "Base",
+    "Database",
+    "SqlAuditLog",
+    "SqlBackupCodeStore",
+    "SqlMfaFactorStore",
+    "SqlRoleStore",
+    "SqlTrustedDeviceStore",
+    "SqlUserRepository",
+    "database_errors",
+]
