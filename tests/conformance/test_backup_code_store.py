@@ -1,4 +1,4 @@
-"""The BackupCodeStore contract, run against every backend (memory; SQL to come)."""
+"""The BackupCodeStore contract, run against memory, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,20 +7,33 @@ from collections.abc import AsyncIterator
 import anyio
 import pytest
 
+from pa_core.clock import FrozenClock
 from pa_core.mfa.backup_codes import BackupCodeStore, MemoryBackupCodeStore
+from pa_core.stores.sqlalchemy import SqlBackupCodeStore
+from tests.conformance.mfa_support import database_with_users
 
 pytestmark = pytest.mark.anyio
 
 HASHES = [f"{i:064x}" for i in range(10)]
 
 
-@pytest.fixture(params=[pytest.param("memory", marks=pytest.mark.memory)])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[BackupCodeStore]:
-    """Each backend, empty; SQL backends join here with their own teardown."""
+@pytest.fixture(
+    params=[
+        pytest.param("memory", marks=pytest.mark.memory),
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+async def store(
+    request: pytest.FixtureRequest, clock: FrozenClock
+) -> AsyncIterator[BackupCodeStore]:
+    """Each backend, empty."""
     if request.param == "memory":
         yield MemoryBackupCodeStore()
         return
-    raise NotImplementedError(request.param)  # pragma: no cover
+    db = await database_with_users(request.getfixturevalue(f"{request.param}_url"))
+    yield SqlBackupCodeStore(db, clock)
+    await db.dispose()
 
 
 async def test_the_store_fits_the_protocol(store: BackupCodeStore) -> None:

@@ -1,21 +1,54 @@
-"""Second factors: TOTP authenticator apps, codes by SMS, and backup codes.
+"""Second factors: TOTP authenticator apps, codes by SMS, backup codes, remembered devices.
 
-Library primitives only; the login flow that combines them is the caller's.
+The primitives (:class:`TotpService`, :class:`SmsCodeService`,
+:class:`BackupCodes`) generate, store safely and verify; :class:`MfaService`
+and :class:`MfaGate` combine them into enrolment and the two-step login.
 """
 
 from pa_core.mfa.backup_codes import BackupCodes, BackupCodeStore, MemoryBackupCodeStore
+from pa_core.mfa.devices import (
+    DeviceTrust,
+    MemoryTrustedDeviceStore,
+    TrustedDevice,
+    TrustedDeviceStore,
+)
+from pa_core.mfa.factors import FactorKind, MemoryMfaFactorStore, MfaFactor, MfaFactorStore
 from pa_core.mfa.phone import mask_phone, normalize_phone
+from pa_core.mfa.service import (
+    InvalidConfirmationCode,
+    MfaGate,
+    MfaLogin,
+    MfaMethod,
+    MfaService,
+    MfaStatus,
+    TotpSetup,
+)
 from pa_core.mfa.sms_codes import SendLimit, SmsCodeLimits, SmsCodeService
 from pa_core.mfa.totp import TotpService
 
 __all__ = [
     "BackupCodeStore",
     "BackupCodes",
+    "DeviceTrust",
+    "FactorKind",
+    "InvalidConfirmationCode",
     "MemoryBackupCodeStore",
+    "MemoryMfaFactorStore",
+    "MemoryTrustedDeviceStore",
+    "MfaFactor",
+    "MfaFactorStore",
+    "MfaGate",
+    "MfaLogin",
+    "MfaMethod",
+    "MfaService",
+    "MfaStatus",
     "SendLimit",
     "SmsCodeLimits",
     "SmsCodeService",
     "TotpService",
+    "TotpSetup",
+    "TrustedDevice",
+    "TrustedDeviceStore",
     "mask_phone",
     "normalize_phone",
 ]
