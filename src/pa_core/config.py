@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_api_base_url: str | None = None
 
+    # multi-factor authentication
+    mfa_issuer: str = "Assistant"
+    mfa_remember_device_days: int = Field(default=30, ge=1, le=365)
+    sms_code_send_limits: str = "1/1m,5/1h"
+    previous_secret_keys: SecretStr | None = None
+
     # serving
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -110,6 +116,21 @@ class Settings(BaseSettings):
 
         RateLimit.parse(value)
         return value
+
+    @field_validator("sms_code_send_limits")
+    @classmethod
+    def _valid_send_limits(cls, value: str) -> str:
+        from pa_core.ratelimit import RateLimit
+
+        for part in value.split(","):
+            RateLimit.parse(part)
+        return value
+
+    @property
+    def previous_master_secrets(self) -> list[str]:
+        """``PA_PREVIOUS_SECRET_KEYS``: earlier master secrets, newest first (key rotation)."""
+        raw = self.previous_secret_keys.get_secret_value() if self.previous_secret_keys else ""
+        return [part.strip() for part in raw.split(",") if part.strip()]
 
     @property
     def effective_database_url(self) -> str:
