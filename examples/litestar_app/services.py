@@ -11,17 +11,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from examples.litestar_app.schemas import UserOut
+from examples.litestar_app.schemas import MfaOut, UserOut
+from examples.litestar_app.services_mfa import build_mfa_gate, build_mfa_service, build_sms_sender
 from pa_core.accounts import AccountLimits, AccountService, AccountTimes
 from pa_core.audit import AuditRecorder
 from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
 from pa_core.config import Settings
 from pa_core.email import EmailSender, EmailTemplates, email_sender_from_settings
+from pa_core.mfa import MfaService
 from pa_core.migrations import upgrade_async
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
+from pa_core.rbac import DEFAULT_REGISTRY, PermissionService, RoleAdministration, RoleStore
 from pa_core.refresh_tokens import (
     MemoryRefreshTokenStore,
     RefreshTokenService,
@@ -29,10 +32,13 @@ from pa_core.refresh_tokens import (
     RotateResult,
 )
 from pa_core.sessions import MemorySessionStore, SessionService, SessionStore
+from pa_core.sessions.cache import CachedSessionStore
 from pa_core.stores import KeyValueStore, MemoryKeyValueStore
 from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
+from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
 from pa_core.users import User, UserRepository
+from pa_sms.transports import SmsTransport
 
 __all__ = ["Services", "build_services"]
 
@@ -53,10 +59,16 @@ class Services:
     audit: AuditRecorder
     authenticator: Authenticator
     accounts: AccountService
+    mfa: MfaService
+    sms_sender: SmsTransport
+    roles: RoleStore
+    permissions: PermissionService
+    administration: RoleAdministration
 
     async def user_out(self, user: User) -> UserOut:
         """The API's user object, with the state of the user's second factors."""
-        return UserOut.of(user)
+        status = await self.mfa.status(user.id)
+        return UserOut.of(user, MfaOut(status.totp, status.sms, status.backup_codes_remaining))
 
 
 @dataclass
@@ -72,11 +84,18 @@ def _stores(settings: Settings, clock: Clock) -> _Stores:
     if settings.redis_url:
         from pa_core.refresh_tokens.redis import RedisRefreshTokenStore
         from pa_core.sessions.redis import RedisSessionStore
+        from pa_core.sessions.redis_revocations import RedisRevocationChannel
         from pa_core.stores.redis import RedisKeyValueStore, create_redis_client
 
         client = create_redis_client(settings.redis_url, settings.redis_timeout)
         kv = RedisKeyValueStore(client, namespace="pa")
-        return _Stores(kv, RedisSessionStore(client), RedisRefreshTokenStore(client), kv.close)
+        sessions = CachedSessionStore(RedisSessionStore(client), RedisRevocationChannel(client))
+
+        async def close() -> None:
+            await sessions.channel.close()
+            await kv.close()
+
+        return _Stores(kv, sessions, RedisRefreshTokenStore(client), close)
     memory = MemoryKeyValueStore(clock, namespace="pa")
     return _Stores(memory, MemorySessionStore(), MemoryRefreshTokenStore(), memory.close)
 
@@ -128,6 +147,8 @@ async def build_services(
     email = email or email_sender_from_settings(settings, clock=clock)
     audit = AuditRecorder(SqlAuditLog(database), clock)
     limit_key = settings.purpose_key("rate-limit-keys")
+    sms_sender, close_sms = await build_sms_sender(settings)
+    mfa_gate = build_mfa_gate(settings, clock, database)
     accounts = AccountService(
         users=users,
         hasher=PasswordHasher(),
@@ -156,7 +177,19 @@ async def build_services(
             email_per_ip=RateLimit.parse(settings.rate_limit_email_per_ip),
         ),
         require_verified_email=settings.require_verified_email,
+        second_factor=mfa_gate,
     )
+    mfa = build_mfa_service(
+        settings,
+        clock,
+        gate=mfa_gate,
+        accounts=accounts,
+        kv=stores.kv,
+        audit=audit,
+        sms_sender=sms_sender,
+    )
+    roles = SqlRoleStore(database)
+    permissions = PermissionService(roles, users, stores.kv, audit=audit)
     services = Services(
         settings=settings,
         clock=clock,
@@ -170,9 +203,17 @@ async def build_services(
         audit=audit,
         authenticator=Authenticator(tokens, sessions),
         accounts=accounts,
+        mfa=mfa,
+        sms_sender=sms_sender,
+        roles=roles,
+        permissions=permissions,
+        administration=RoleAdministration(users, roles, permissions, audit, audit.log, clock),
     )
     try:
+        if settings.should_auto_migrate:  # the code registry is the source of truth
+            await services.administration.sync(DEFAULT_REGISTRY)
         yield services
     finally:
+        await close_sms()
         await stores.close()
         await database.dispose()

@@ -24,6 +24,7 @@ import base64
 import hashlib
 import json
 import secrets
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,9 @@ MIN_RSA_KEY_BITS: Final = 2048
 
 DEFAULT_RSA_KEY_BITS: Final = 3072
 """Modulus size of keys made by :func:`generate_rsa`."""
+
+VERIFIED_CACHE_SIZE: Final = 10_000
+"""Signature-checked tokens remembered per service, so a token is parsed and verified once."""
 
 PURPOSE_CLAIM: Final = "typ"
 """Name of the payload claim holding the :class:`TokenPurpose`."""
@@ -370,6 +374,8 @@ class TokenService:
         self.clock = clock
         self.leeway = leeway
         self._jwt = jwt.PyJWT()
+        self.verified_cache_size = VERIFIED_CACHE_SIZE
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     @classmethod
     def from_settings(
@@ -455,6 +461,10 @@ class TokenService:
             InvalidToken: anything else is wrong (format, key, algorithm, signature,
                 a missing claim, issuer, audience, purpose, ``nbf`` or ``iat`` in the future).
         """
+        payload = self._verified.get(token)
+        if payload is not None:
+            self._verified.move_to_end(token)
+            return self._check(payload, TokenPurpose(purpose))
         key = self._key_for(token)
         try:
             payload = self._jwt.decode(
@@ -473,7 +483,13 @@ class TokenService:
             )
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise InvalidToken() from exc
-        return self._check(payload, TokenPurpose(purpose))
+        claims = self._check(payload, TokenPurpose(purpose))
+        # Only genuine, well-formed tokens are remembered; purpose and time are
+        # checked again on every use, so a cached token still expires on time.
+        self._verified[token] = payload
+        if len(self._verified) > self.verified_cache_size:
+            self._verified.popitem(last=False)
+        return claims
 
     def _key_for(self, token: str) -> SigningKey:
         """The key the header names, refusing any header that does not match it exactly."""

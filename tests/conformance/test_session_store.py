@@ -12,7 +12,10 @@ from pa_core.errors import InvalidToken, NotFound
 from pa_core.sessions import MemorySessionStore, Session, SessionService, SessionStore
 from pa_core.sessions.base import MAX_USER_AGENT_LENGTH
 from pa_core.sessions.memory import SWEEP_INTERVAL
+from pa_core.sessions.cache import CachedSessionStore, LocalRevocationChannel
 from pa_core.sessions.redis import RedisSessionStore
+from pa_core.sessions.redis_revocations import RedisRevocationChannel
+from tests.conformance.session_cache_helpers import wait_until_fresh
 
 pytestmark = pytest.mark.anyio
 
@@ -24,17 +27,29 @@ LIMIT = 3
     params=[
         pytest.param("memory", marks=pytest.mark.memory),
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("cached-memory", marks=pytest.mark.memory),
+        pytest.param("cached-redis", marks=pytest.mark.redis),
     ]
 )
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[SessionStore]:
     if request.param == "memory":
         yield MemorySessionStore()
         return
-    store = RedisSessionStore.from_url(
+    if request.param == "cached-memory":
+        yield CachedSessionStore(MemorySessionStore(), LocalRevocationChannel())
+        return
+    redis_store = RedisSessionStore.from_url(
         request.getfixturevalue("redis_url"), namespace="test:sessions"
     )
-    yield store
-    await store.close()
+    if request.param == "redis":
+        yield redis_store
+        await redis_store.close()
+        return
+    channel = RedisRevocationChannel(redis_store.client, "test:sessions:revoked")
+    cached = CachedSessionStore(redis_store, channel)
+    await wait_until_fresh(channel)
+    yield cached
+    await cached.close()
 
 
 @pytest.fixture
