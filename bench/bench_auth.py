@@ -38,14 +38,16 @@ def free_port() -> int:
         return port
 
 
-def request(method: str, url: str, body: dict[str, object] | None = None, token: str | None = None) -> tuple[int, dict[str, object]]:
+def request(
+    method: str, url: str, body: dict[str, object] | None = None, token: str | None = None
+) -> tuple[int, dict[str, object]]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
     req.add_header("content-type", "application/json")
     if token:
         req.add_header("authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(req, timeout=10) as response:
             raw = response.read()
             return response.status, json.loads(raw) if raw else {}
     except urllib.error.HTTPError as error:
@@ -95,7 +97,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--redis", default=os.environ.get("PA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument(
+        "--redis", default=os.environ.get("PA_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -114,9 +118,24 @@ def main() -> int:
             "PYTHONPATH": str(ROOT),
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", APP_MODULE, "--port", str(port),
-             "--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                APP_MODULE,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         try:
             for _ in range(100):
@@ -128,7 +147,9 @@ def main() -> int:
             email = f"bench-{int(time.time())}@example.com"
             password = "benchmark passphrase 2026"
             request("POST", f"{base}/api/v1/auth/register", {"email": email, "password": password})
-            status, pair = request("POST", f"{base}/api/v1/auth/login", {"email": email, "password": password})
+            status, pair = request(
+                "POST", f"{base}/api/v1/auth/login", {"email": email, "password": password}
+            )
             assert status == 200, pair
             token = str(pair["access_token"])
             assert request("GET", f"{base}/bench/authenticated", token=token)[0] == 200
@@ -146,9 +167,16 @@ def main() -> int:
 
     print(f"\n{'endpoint':<16}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     for name, row in (("unauthenticated", open_), ("authenticated", authed)):
-        print(f"{name:<16}{row['rps']:>10,.0f}{row['p50']:>9.2f}{row['p90']:>9.2f}{row['p99']:>9.2f}{row['errors']:>9.0f}")
-    print(f"\nauthenticated / unauthenticated throughput: {authed['rps'] / open_['rps']:.0%} (target >= 70%)")
-    print(f"authenticated p90 {authed['p90']:.2f} ms (wrk prints p50/p75/p90/p99; target p95 < 20 ms)")
+        print(
+            f"{name:<16}{row['rps']:>10,.0f}{row['p50']:>9.2f}{row['p90']:>9.2f}{row['p99']:>9.2f}{row['errors']:>9.0f}"
+        )
+    print(
+        "\nauthenticated / unauthenticated throughput: "
+        f"{authed['rps'] / open_['rps']:.0%} (target >= 70%)"
+    )
+    print(
+        f"authenticated p90 {authed['p90']:.2f} ms (wrk prints p50/p75/p90/p99; target p95 < 20 ms)"
+    )
     print(f"revoked session at its next request: HTTP {revoked_status} (expected 401)")
     return 0
 

@@ -11,8 +11,8 @@ from pa_core.clock import FrozenClock
 from pa_core.errors import InvalidToken, NotFound
 from pa_core.sessions import MemorySessionStore, Session, SessionService, SessionStore
 from pa_core.sessions.base import MAX_USER_AGENT_LENGTH
-from pa_core.sessions.memory import SWEEP_INTERVAL
 from pa_core.sessions.cache import CachedSessionStore, LocalRevocationChannel
+from pa_core.sessions.memory import SWEEP_INTERVAL
 from pa_core.sessions.redis import RedisSessionStore
 from pa_core.sessions.redis_revocations import RedisRevocationChannel
 from tests.conformance.session_cache_helpers import wait_until_fresh
