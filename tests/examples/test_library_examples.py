@@ -26,3 +26,12 @@ def test_example_runs(script: Path) -> None:
 def test_kv_store_example_prints_what_the_docs_promise(capsys: pytest.CaptureFixture[str]) -> None:
     runpy.run_path(str(ROOT / "examples" / "library" / "kv_store.py"), run_name="__main__")
     assert capsys.readouterr().out.splitlines() == ["b'hello'", "True False", "3"]
+
+
+def test_accounts_example_prints_what_the_docs_promise(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "library" / "accounts.py"), run_name="__main__")
+    assert capsys.readouterr().out.splitlines() == [
+        "verified: True",
+        "authenticated: True",
+        "after logout: refused",
+    ]
