@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from examples.litestar_app.controllers.admin import AdminController, PermissionsController
 from examples.litestar_app.controllers.auth import AuthController
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.jwks import jwks
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PrometheusController,
             AuthController,
             UsersController,
+            AdminController,
+            PermissionsController,
         ],
         dependencies=dependencies,
         lifespan=[lifespan],

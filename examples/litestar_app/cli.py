@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 
 from pa_core.config import Settings
-from pa_core.errors import ImproperlyConfigured
+from pa_core.errors import ImproperlyConfigured, NotFound, PAError
 from pa_core.migrations import upgrade
 
 __all__ = ["main"]
@@ -34,6 +35,33 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+async def _change_role(settings: Settings, email: str, role: str, *, grant: bool) -> int:
+    """Grant or take away ``role`` through the audited library service (actor: none, the CLI)."""
+    from examples.litestar_app.services import build_services
+    from pa_core.accounts import normalize_email
+
+    async with build_services(settings) as services:
+        try:
+            user = await services.users.get_by_email(normalize_email(email))
+            if user is None:
+                raise NotFound(f"no account with the email {email}")
+            change = services.administration.grant if grant else services.administration.revoke
+            user = await change(None, user.id, role)
+        except PAError as exc:
+            print(f"error: {exc.detail}", file=sys.stderr)
+            return 1
+    print(f"{user.email} now holds: {', '.join(user.roles) or '(no role)'}")
+    return 0
+
+
+def _promote(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_role(settings, args.email, args.role, grant=True))
+
+
+def _demote(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_role(settings, args.email, args.role, grant=False))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and ``--help``)."""
     parser = argparse.ArgumentParser(prog="python -m examples.litestar_app")
@@ -44,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    promote = users.add_parser("promote", help="grant a role (the way to the first administrator)")
+    promote.add_argument("email")
+    promote.add_argument("--role", default="administrator", help="role to grant")
+    promote.set_defaults(handler=_promote)
+    demote = users.add_parser("demote", help="take a role away")
+    demote.add_argument("email")
+    demote.add_argument("--role", default="administrator", help="role to take away")
+    demote.set_defaults(handler=_demote)
     return parser
 
 

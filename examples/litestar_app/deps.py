@@ -6,6 +6,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from examples.litestar_app.guards import principal_of
 from examples.litestar_app.request_id import request_id_of
 from examples.litestar_app.services import Services
 from pa_core.audit import AuditContext
@@ -22,8 +23,7 @@ def provide_services(state: State) -> Services:
 
 async def provide_principal(request: Request[object, object, State]) -> Principal:
     """The authenticated caller, or ``401`` (``503`` when the session store is down)."""
-    services: Services = request.app.state.services
-    return await services.authenticator.authenticate(request.headers.get("authorization"))
+    return await principal_of(request)  # once per request, shared with the guards
 
 
 def provide_audit_context(request: Request[object, object, State]) -> AuditContext:
