@@ -11,6 +11,8 @@ kept on :attr:`SmsError.provider_code` for logs and support.
     │   └── ValidationFailed
     │       ├── InvalidPhoneNumber        invalid_phone_number (field "to")
     │       └── MessageTooLong            message_too_long (field "body")
+    ├── Forbidden
+    │   └── InvalidWebhookSignature       invalid_webhook_signature (forged or misaddressed)
     ├── Conflict
     │   ├── RecipientOptedOut             recipient_opted_out (permanent: the person sent STOP)
     │   ├── NumberUnavailable             number_unavailable (someone else bought it first)
@@ -24,11 +26,12 @@ all of them, and :attr:`SmsError.retryable` tells a queue whether to try again.
 
 from __future__ import annotations
 
-from pa_core.errors import Conflict, FieldError, ServiceUnavailable, ValidationFailed
+from pa_core.errors import Conflict, FieldError, Forbidden, ServiceUnavailable, ValidationFailed
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
     "InvalidPhoneNumber",
+    "InvalidWebhookSignature",
     "MessageTooLong",
     "NumberUnavailable",
     "RecipientOptedOut",
@@ -87,6 +90,17 @@ class MessageTooLong(ValidationFailed, SmsError):
         self.limit = limit
         self.length = length
         self.provider_code = provider_code
+
+
+class InvalidWebhookSignature(Forbidden, SmsError):
+    """A webhook's ``X-Twilio-Signature`` (or its ``AccountSid``) does not match: refuse it unread.
+
+    One opaque error for every cause (missing, forged, signed for another URL or
+    account), so the answer is no oracle.
+    """
+
+    code = "invalid_webhook_signature"
+    title = "Invalid webhook signature"
 
 
 class RecipientOptedOut(Conflict, SmsError):

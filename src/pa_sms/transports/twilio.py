@@ -61,7 +61,7 @@ __all__ = [
 
 DEFAULT_TWILIO_TIMEOUT = 10.0
 """Seconds before a call to Twilio is abandoned (and reported as retryable)."""
-DEFAULT_STATUS_CALLBACK_PATH = "/webhooks/twilio/status"
+DEFAULT_STATUS_CALLBACK_PATH = "/sms/status"
 """Path, under ``PA_PUBLIC_BASE_URL``, that receives message status callbacks."""
 OPTED_OUT_CODE = 21610
 """Twilio: the recipient has unsubscribed from this sender (replied STOP)."""

@@ -1,0 +1,247 @@
+"""Inbound routing and status callbacks: from a verified webhook to the right user's agent.
+
+:meth:`SmsRouter.receive` handles one inbound webhook, in this order:
+
+1. the signature is verified against the configured public URL (and the
+   ``AccountSid`` against ours) before anything else is read;
+2. a message from one of our own numbers is ignored (loop guard);
+3. the ``MessageSid`` is claimed with an atomic set-if-absent with a TTL (Redis
+   ``SET NX PX`` in production): a retry or a concurrent duplicate stops here;
+4. the ``To`` number is looked up: an unknown or released number (or one whose
+   owner is gone) never reaches any agent; it is logged and answered like any
+   other, so Twilio does not retry;
+5. the message is logged (without its body) under the unique ``sid``, the last
+   guard against a duplicate that slipped past the claim;
+6. STOP-type and START-type keywords update the opt-out at once;
+7. the agent runs later, as a job: the webhook answers straight away.
+
+The job asks the user's agent for a reply and sends it through the
+:class:`~pa_sms.outbound.OutboundSender` (paced, logged, billed, tracked). A
+HELP/INFO answer is sent even to an opted-out handset; nothing else is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from enum import StrEnum
+from functools import partial
+
+from pa_core.clock import Clock
+from pa_core.ids import new_id
+from pa_core.stores.base import KeyValueStore
+from pa_sms.agents import AgentContext, AgentRegistry
+from pa_sms.errors import SmsError
+from pa_sms.jobs import JobQueue
+from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword, classify
+from pa_sms.models import InboundSms, PhoneNumber, SmsRecord
+from pa_sms.outbound import OutboundSender
+from pa_sms.segments import count_segments
+from pa_sms.stores.base import SmsStore
+from pa_sms.webhooks import TwilioSignatureVerifier, parse_inbound
+
+__all__ = ["DEFAULT_IDEMPOTENCY_TTL", "OPTED_OUT_CODE", "InboundOutcome", "SmsRouter"]
+
+DEFAULT_IDEMPOTENCY_TTL = timedelta(days=1)
+"""How long a ``MessageSid`` is remembered (Twilio retries within 15 seconds)."""
+
+OPTED_OUT_CODE = 21610
+"""Twilio's error code for a recipient who replied STOP."""
+
+_logger = logging.getLogger("pa_sms.router")
+
+
+class InboundOutcome(StrEnum):
+    """What became of one inbound webhook (all are answered ``200`` with empty TwiML)."""
+
+    ACCEPTED = "accepted"
+    """Logged and handed to the user's agent."""
+    DUPLICATE = "duplicate"
+    """This ``MessageSid`` was seen before: not processed again."""
+    UNROUTED = "unrouted"
+    """Sent to a number that is not (or no longer) a user's: dropped, logged."""
+    IGNORED = "ignored"
+    """Sent by one of our own numbers: dropped (loop guard)."""
+
+
+class SmsRouter:
+    """Verifies, deduplicates and routes inbound messages; applies status callbacks.
+
+    Args:
+        store: numbers, message log, opt-outs.
+        verifier: checks Twilio's signatures.
+        outbound: sends the agents' replies.
+        agents: the agent of each user.
+        jobs: runs the agent outside the webhook request (anything with ``submit``).
+        idempotency: an atomic key-value store (Redis in production) for ``MessageSid`` claims.
+        clock: times in the log.
+        inbound_url: the public URL of the inbound webhook, exactly as set at Twilio.
+        status_url: the public URL of the status callback, exactly as set on messages.
+        own_numbers: senders besides our users' numbers to ignore (``PA_TWILIO_FROM_NUMBER``).
+        help_text: the answer to HELP/INFO when the agent gives none.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: SmsStore,
+        verifier: TwilioSignatureVerifier,
+        outbound: OutboundSender,
+        agents: AgentRegistry,
+        jobs: JobQueue,
+        idempotency: KeyValueStore,
+        clock: Clock,
+        inbound_url: str,
+        status_url: str,
+        own_numbers: Iterable[str] = (),
+        help_text: str = DEFAULT_HELP_TEXT,
+        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
+    ) -> None:
+        self.store = store
+        self.verifier = verifier
+        self.outbound = outbound
+        self.agents = agents
+        self.jobs = jobs
+        self.idempotency = idempotency
+        self.clock = clock
+        self.inbound_url = inbound_url
+        self.status_url = status_url
+        self.own_numbers = frozenset(n for n in own_numbers if n)
+        self.help_text = help_text
+        self.idempotency_ttl = idempotency_ttl
+
+    async def receive(
+        self, params: Sequence[tuple[str, str]], signature: str | None
+    ) -> InboundOutcome:
+        """Handle one inbound webhook; see the module docstring for the steps.
+
+        Raises:
+            InvalidWebhookSignature: a missing, forged or misaddressed signature.
+            MalformedRequest: a signed form without ``MessageSid``, ``From`` or ``To``.
+            ServiceUnavailable: the claim store or the database is down (Twilio
+                retries; the claim is released first).
+        """
+        self.verifier.verify(self.inbound_url, params, signature)
+        message = parse_inbound(params, self.clock.now())
+        if message.from_number in self.own_numbers or (
+            await self.store.active_number(message.from_number)
+        ):
+            _logger.warning(
+                "SMS %s from our own number %s ignored", message.sid, message.from_number
+            )
+            return InboundOutcome.IGNORED
+        key = f"sms:inbound:{message.sid}"
+        if not await self.idempotency.set_if_absent(key, b"1", self.idempotency_ttl):
+            _logger.info("SMS %s is a repeat; not processed again", message.sid)
+            return InboundOutcome.DUPLICATE
+        logged = False
+        try:
+            number = await self.store.active_number(message.to_number)
+            if number is None or number.user_id is None:
+                _logger.warning(
+                    "SMS %s to %s: no active number there; dropped", message.sid, message.to_number
+                )
+                return InboundOutcome.UNROUTED
+            if not await self.store.add_message(self._record(message, number)):
+                return InboundOutcome.DUPLICATE
+            logged = True
+            keyword = classify(message.body)
+            await self._apply_keyword(keyword, message)
+            await self.jobs.submit(partial(self.process, message, number, keyword))
+        except BaseException:
+            if not logged:
+                await self.idempotency.delete(key)
+            raise
+        return InboundOutcome.ACCEPTED
+
+    def _record(self, message: InboundSms, number: PhoneNumber) -> SmsRecord:
+        now = message.received_at
+        info = count_segments(message.body)
+        return SmsRecord(
+            id=new_id(now),
+            sid=message.sid,
+            direction="inbound",
+            from_number=message.from_number,
+            to_number=message.to_number,
+            user_id=number.user_id,
+            number_id=number.id,
+            segments=max(message.segments, info.segments),
+            encoding=info.encoding,
+            status="received",
+            created_at=now,
+            updated_at=now,
+            completed_at=now,
+        )
+
+    async def _apply_keyword(self, keyword: Keyword | None, message: InboundSms) -> None:
+        if keyword is Keyword.OPT_OUT:
+            await self.store.set_opt_out(message.to_number, message.from_number, self.clock.now())
+            _logger.info("%s opted out of %s", message.from_number, message.to_number)
+        elif keyword is Keyword.OPT_IN:
+            await self.store.clear_opt_out(message.to_number, message.from_number)
+            _logger.info("%s opted back in to %s", message.from_number, message.to_number)
+
+    async def process(
+        self, message: InboundSms, number: PhoneNumber, keyword: Keyword | None
+    ) -> None:
+        """The job: ask the user's agent and send its reply (never to an opted-out pair but HELP).
+
+        STOP-type and START-type keywords are compliance commands: they reach no
+        agent and get no reply from us (the carrier confirms them).
+        """
+        if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN) or number.user_id is None:
+            return
+        opted_out = await self.store.is_opted_out(number.phone_number, message.from_number)
+        context = AgentContext(
+            user_id=number.user_id, number=number, keyword=keyword, opted_out=opted_out
+        )
+        reply = await self.agents.for_user(number.user_id).handle(message, context)
+        is_help = keyword is Keyword.HELP
+        if is_help and not reply:
+            reply = self.help_text
+        if not reply:
+            return
+        if opted_out and not is_help:
+            _logger.info(
+                "reply to %s suppressed: opted out of %s", message.sid, number.phone_number
+            )
+            return
+        try:
+            await self.outbound.send(
+                from_number=number.phone_number,
+                to=message.from_number,
+                body=reply,
+                user_id=number.user_id,
+                number_id=number.id,
+                allow_opted_out=is_help,
+            )
+        except SmsError as exc:
+            _logger.warning("reply to %s not sent: %s", message.sid, getattr(exc, "code", exc))
+
+    async def status_callback(
+        self, params: Sequence[tuple[str, str]], signature: str | None
+    ) -> bool:
+        """Apply a message status callback; return whether the logged status moved.
+
+        The status only moves forward (a late ``sent`` never overwrites
+        ``delivered``); the error code is recorded; a 21610 marks the pair
+        opted out. An unknown ``MessageSid`` changes nothing.
+
+        Raises:
+            InvalidWebhookSignature: a missing, forged or misaddressed signature.
+        """
+        self.verifier.verify(self.status_url, params, signature)
+        fields = dict(reversed(params))
+        sid = fields.get("MessageSid") or fields.get("SmsSid") or ""
+        status = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").lower()
+        if not sid or not status:
+            return False
+        try:
+            error_code: int | None = int(fields["ErrorCode"]) if fields.get("ErrorCode") else None
+        except ValueError:
+            error_code = None
+        changed = await self.store.advance_status(sid, status, self.clock.now(), error_code)
+        if error_code == OPTED_OUT_CODE and fields.get("From") and fields.get("To"):
+            await self.store.set_opt_out(fields["From"], fields["To"], self.clock.now())
+        return changed

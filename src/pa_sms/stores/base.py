@@ -1,0 +1,107 @@
+"""The storage contract of ``pa_sms``: numbers, webhook settings, the message log, opt-outs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from pa_sms.models import PhoneNumber, SmsRecord, WebhookConfig
+
+__all__ = ["SmsStore"]
+
+
+@runtime_checkable
+class SmsStore(Protocol):
+    """Keeps who owns which number and what every message did; each call is atomic.
+
+    Backends raise :class:`pa_core.errors.ServiceUnavailable` when unreachable,
+    never a driver exception.
+    """
+
+    # --- numbers -------------------------------------------------------------------
+
+    async def add_number(self, number: PhoneNumber, webhook: WebhookConfig) -> None:
+        """Store a newly provisioned number with its webhook settings.
+
+        Raises:
+            Conflict: a number with this provider sid is already stored.
+        """
+        ...
+
+    async def get_number(self, number_id: str) -> PhoneNumber | None:
+        """The number with ``number_id`` (active or released), or ``None``."""
+        ...
+
+    async def active_number(self, phone_number: str) -> PhoneNumber | None:
+        """The active number whose E.164 value is ``phone_number``: the routing lookup."""
+        ...
+
+    async def list_numbers(
+        self, *, user_id: str | None = None, active_only: bool = True
+    ) -> list[PhoneNumber]:
+        """Numbers, oldest first: all, or one user's; only active ones unless told otherwise."""
+        ...
+
+    async def release_number(self, number_id: str, at: datetime) -> PhoneNumber:
+        """Mark a number released at ``at``, drop its webhook settings and its opt-outs.
+
+        Releasing a released number changes nothing and returns it.
+
+        Raises:
+            NotFound: no number ``number_id``.
+        """
+        ...
+
+    async def get_webhook(self, number_id: str) -> WebhookConfig | None:
+        """The webhook settings stored for a number, or ``None``."""
+        ...
+
+    async def save_webhook(self, config: WebhookConfig) -> None:
+        """Replace the webhook settings of ``config.number_id``."""
+        ...
+
+    # --- message log ---------------------------------------------------------------
+
+    async def add_message(self, record: SmsRecord) -> bool:
+        """Log a message; ``False`` (and nothing changed) when its sid is already logged."""
+        ...
+
+    async def get_message(self, sid: str) -> SmsRecord | None:
+        """The logged message with provider sid ``sid``, or ``None``."""
+        ...
+
+    async def advance_status(
+        self, sid: str, status: str, at: datetime, error_code: int | None = None
+    ) -> bool:
+        """Move a message to ``status`` only if that is later in its life than the current one.
+
+        Records ``error_code`` with the move and ``at`` as ``completed_at`` when
+        the status is terminal. Returns whether anything changed (``False`` for
+        an unknown sid, a repeated or an older status).
+        """
+        ...
+
+    async def set_price(self, sid: str, price: Decimal, unit: str | None, at: datetime) -> None:
+        """Record the price the provider reported for a message (unknown sid: no-op)."""
+        ...
+
+    async def messages_without_price(
+        self, *, after: datetime, before: datetime, limit: int
+    ) -> list[SmsRecord]:
+        """Outbound messages created in ``[after, before)`` whose price is unknown, oldest first."""
+        ...
+
+    # --- opt-outs --------------------------------------------------------------------
+
+    async def set_opt_out(self, number: str, handset: str, at: datetime) -> None:
+        """Record that ``handset`` opted out of messages from ``number`` (idempotent)."""
+        ...
+
+    async def clear_opt_out(self, number: str, handset: str) -> bool:
+        """Opt ``handset`` back in to ``number``; return whether it was opted out."""
+        ...
+
+    async def is_opted_out(self, number: str, handset: str) -> bool:
+        """Whether nothing may be sent from ``number`` to ``handset``."""
+        ...

@@ -1,0 +1,137 @@
+"""The in-process job queue, the compliance keywords and the default agent."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from pa_core.clock import FrozenClock
+from pa_core.errors import ServiceUnavailable
+from pa_sms.agents import AgentContext, DefaultAgent, MemoryConversationRecorder
+from pa_sms.jobs import InProcessJobQueue
+from pa_sms.keywords import Keyword, classify
+from pa_sms.models import InboundSms, PhoneNumber, is_forward, status_rank
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_jobs_run_outside_the_caller_and_join_waits_for_them() -> None:
+    queue = InProcessJobQueue(maxsize=2, workers=1)
+    await queue.start()
+    await queue.start()
+    done: list[int] = []
+
+    async def job(n: int) -> None:
+        done.append(n)
+
+    for n in range(5):
+        await queue.submit(lambda n=n: job(n))
+    await queue.join()
+    assert done == [0, 1, 2, 3, 4]
+    assert queue.pending == 0
+    await queue.close()
+    assert not queue.running
+
+
+async def test_a_failing_job_is_logged_and_the_worker_carries_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue = InProcessJobQueue(workers=1)
+    await queue.start()
+    done: list[str] = []
+
+    async def boom() -> None:
+        raise RuntimeError("kaput")
+
+    async def fine() -> None:
+        done.append("ok")
+
+    with caplog.at_level(logging.ERROR, "pa_sms.jobs"):
+        await queue.submit(boom)
+        await queue.submit(fine)
+        await queue.join()
+    assert done == ["ok"]
+    assert queue.failures == 1
+    assert "RuntimeError: kaput" in caplog.text
+    await queue.close()
+
+
+async def test_close_finishes_queued_jobs_first() -> None:
+    queue = InProcessJobQueue(workers=1)
+    await queue.start()
+    done: list[int] = []
+
+    async def job() -> None:
+        done.append(1)
+
+    for _ in range(3):
+        await queue.submit(job)
+    await queue.close()
+    await queue.close()
+    assert done == [1, 1, 1]
+
+
+async def test_a_queue_that_is_not_running_refuses_jobs() -> None:
+    queue = InProcessJobQueue()
+    await queue.join()
+    assert queue.pending == 0
+
+    async def job() -> None:
+        return None
+
+    with pytest.raises(ServiceUnavailable):
+        await queue.submit(job)
+
+
+def test_a_queue_needs_room_and_workers() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        InProcessJobQueue(maxsize=0)
+
+
+@pytest.mark.parametrize(
+    ("body", "keyword"),
+    [
+        ("STOP", Keyword.OPT_OUT),
+        ("stop.", Keyword.OPT_OUT),
+        ("  Unsubscribe ", Keyword.OPT_OUT),
+        ("optout", Keyword.OPT_OUT),
+        ("start", Keyword.OPT_IN),
+        ("Yes!", Keyword.OPT_IN),
+        ("unstop", Keyword.OPT_IN),
+        ("HELP", Keyword.HELP),
+        ("info?", Keyword.HELP),
+        ("stop the reminders", None),
+        ("helpful", None),
+        ("", None),
+    ],
+)
+def test_only_a_whole_message_is_a_keyword(body: str, keyword: Keyword | None) -> None:
+    assert classify(body) is keyword
+
+
+def test_statuses_only_move_forward() -> None:
+    assert is_forward("queued", "sent")
+    assert is_forward("sent", "delivered")
+    assert not is_forward("delivered", "sent")
+    assert not is_forward("delivered", "failed")
+    assert not is_forward("sent", "mystery")
+    assert status_rank("mystery") == -1
+
+
+async def test_the_default_agent_records_both_sides_and_answers(clock: FrozenClock) -> None:
+    recorder = MemoryConversationRecorder()
+    agent = DefaultAgent(recorder, help_text="help!", acknowledgement="ok!")
+    number = PhoneNumber("n1", "alice", "+14155550100", "PN1", "active", {}, clock.now())
+    message = InboundSms("SM1", "AC1", "+15550000001", "+14155550100", "private", clock.now())
+    assert await agent.handle(message, AgentContext("alice", number)) == "ok!"
+    help_context = AgentContext("alice", number, keyword=Keyword.HELP)
+    assert await agent.handle(message, help_context) == "help!"
+    assert [(m.direction, m.body, m.channel) for m in recorder.of("alice")] == [
+        ("in", "private", "sms"),
+        ("out", "ok!", "sms"),
+        ("in", "private", "sms"),
+        ("out", "help!", "sms"),
+    ]
+    assert "private" not in repr(recorder.messages[0])
+    assert recorder.of("bob") == []
