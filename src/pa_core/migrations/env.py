@@ -24,6 +24,13 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     return False
 
 
+def _include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave the full-text objects made by raw SQL (``messages_fts*``) out of autogenerate."""
+    return not (name or "").startswith("messages_fts")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -31,6 +38,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

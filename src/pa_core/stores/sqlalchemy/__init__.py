@@ -1,6 +1,7 @@
 """SQLAlchemy 2.x async backends (PostgreSQL via asyncpg, SQLite via aiosqlite)."""
 
 from pa_core.stores.sqlalchemy.audit import SqlAuditLog
+from pa_core.stores.sqlalchemy.conversations import SqlConversationRepository
 from pa_core.stores.sqlalchemy.database import Database, database_errors
 from pa_core.stores.sqlalchemy.mfa import (
     SqlBackupCodeStore,
@@ -8,6 +9,7 @@ from pa_core.stores.sqlalchemy.mfa import (
     SqlTrustedDeviceStore,
 )
 from pa_core.stores.sqlalchemy.models import Base
+from pa_core.stores.sqlalchemy.preferences import SqlPreferencesRepository
 from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.stores.sqlalchemy.users import SqlUserRepository
 
@@ -16,7 +18,9 @@ __all__ = [
     "Database",
     "SqlAuditLog",
     "SqlBackupCodeStore",
+    "SqlConversationRepository",
     "SqlMfaFactorStore",
+    "SqlPreferencesRepository",
     "SqlRoleStore",
     "SqlTrustedDeviceStore",
     "SqlUserRepository",
