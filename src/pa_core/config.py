@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from_number: str | None = None
     twilio_api_base_url: str | None = None
+    sms_segments_per_second: float = Field(default=1.0, gt=0)
+    sms_port: int = Field(default=8003, ge=1, le=65535)
 
     # multi-factor authentication
     mfa_issuer: str = "Assistant"
