@@ -18,6 +18,7 @@ from examples.litestar_app.controllers.admin import AdminController, Permissions
 from examples.litestar_app.controllers.auth import AuthController
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.jwks import jwks
+from examples.litestar_app.controllers.mfa import MfaController
 from examples.litestar_app.controllers.users import UsersController
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.problems import exception_handlers
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             jwks,
             PrometheusController,
             AuthController,
+            MfaController,
             UsersController,
             AdminController,
             PermissionsController,

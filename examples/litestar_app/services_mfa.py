@@ -1,0 +1,134 @@
+"""Wiring of multi-factor authentication and of the SMS transport (which MFA codes use).
+
+Wiring only: which store and which transport follow from the ``PA_`` settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from pa_core.accounts import AccountService
+from pa_core.audit import AuditRecorder
+from pa_core.clock import Clock
+from pa_core.config import Settings
+from pa_core.crypto import FieldEncryptor
+from pa_core.mfa import (
+    BackupCodes,
+    DeviceTrust,
+    MfaGate,
+    MfaService,
+    SendLimit,
+    SmsCodeLimits,
+    SmsCodeService,
+    TotpService,
+    backup_codes,
+    devices,
+    sms_codes,
+)
+from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
+from pa_core.stores import KeyValueStore
+from pa_core.stores.sqlalchemy import (
+    Database,
+    SqlBackupCodeStore,
+    SqlMfaFactorStore,
+    SqlTrustedDeviceStore,
+)
+from pa_sms.transports import ConsoleTransport, RecordingTransport, SmsTransport
+
+__all__ = ["build_mfa_gate", "build_mfa_service", "build_sms_sender"]
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def build_sms_sender(
+    settings: Settings,
+) -> tuple[SmsTransport, Callable[[], Awaitable[None]]]:
+    """The transport named by ``PA_SMS_TRANSPORT`` and how to close it.
+
+    ``memory`` records messages (tests read ``services.sms_sender.sent``),
+    ``console`` logs them without their body, ``twilio`` sends them from
+    ``PA_TWILIO_FROM_NUMBER``. Call it inside the running event loop.
+    """
+    if settings.sms_transport == "twilio":
+        from pa_sms.transports.twilio import TwilioTransport
+
+        twilio = TwilioTransport.from_settings(settings)
+        return twilio, twilio.close
+    if settings.sms_transport == "memory":
+        recording = (
+            RecordingTransport(settings.twilio_from_number)
+            if settings.twilio_from_number
+            else RecordingTransport()
+        )
+        return recording, _nothing
+    console = (
+        ConsoleTransport(settings.twilio_from_number)
+        if settings.twilio_from_number
+        else ConsoleTransport()
+    )
+    return console, _nothing
+
+
+def build_mfa_gate(settings: Settings, clock: Clock, database: Database) -> MfaGate:
+    """Factors, backup codes and remembered devices in the database."""
+    return MfaGate(
+        SqlMfaFactorStore(database),
+        SqlBackupCodeStore(database, clock),
+        DeviceTrust(
+            SqlTrustedDeviceStore(database),
+            clock,
+            settings.purpose_key(devices.KEY_PURPOSE),
+            ttl=timedelta(days=settings.mfa_remember_device_days),
+        ),
+    )
+
+
+def _send_limits(settings: Settings) -> tuple[SendLimit, ...]:
+    parsed = (RateLimit.parse(part) for part in settings.sms_code_send_limits.split(","))
+    return tuple(SendLimit(limit.limit, limit.window) for limit in parsed)
+
+
+def build_mfa_service(
+    settings: Settings,
+    clock: Clock,
+    *,
+    gate: MfaGate,
+    accounts: AccountService,
+    kv: KeyValueStore,
+    audit: AuditRecorder,
+    sms_sender: SmsTransport,
+) -> MfaService:
+    """The MFA flows over ``gate``, with SMS codes and limits in the key-value store."""
+    limits = _send_limits(settings)
+    limit_key = settings.purpose_key("rate-limit-keys")
+    return MfaService(
+        gate=gate,
+        accounts=accounts,
+        totp=TotpService(
+            FieldEncryptor.from_settings(settings, settings.previous_master_secrets),
+            settings.mfa_issuer,
+            clock,
+        ),
+        sms=SmsCodeService(
+            kv.with_namespace("sms-codes"),
+            sms_sender,
+            clock,
+            settings.purpose_key(sms_codes.KEY_PURPOSE),
+            limits=SmsCodeLimits(per_subject=limits, per_phone=limits),
+        ),
+        backup_codes=BackupCodes(settings.purpose_key(backup_codes.KEY_PURPOSE)),
+        audit=audit,
+        clock=clock,
+        one_time=kv,
+        limiter=RateLimiter(kv, key_secret=limit_key),
+        backoff=FailureBackoff(
+            kv,
+            name="mfa",
+            max_failures=settings.login_max_failures,
+            window=timedelta(seconds=settings.login_failure_window),
+            key_secret=limit_key,
+        ),
+    )
