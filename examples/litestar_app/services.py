@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from examples.litestar_app.schemas import MfaOut, UserOut
 from examples.litestar_app.services_mfa import build_mfa_gate, build_mfa_service, build_sms_sender
+from examples.litestar_app.services_sms import SmsServices, build_sms_services
 from pa_core.accounts import AccountLimits, AccountService, AccountTimes
 from pa_core.audit import AuditRecorder
 from pa_core.auth import Authenticator
@@ -38,6 +39,7 @@ from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
 from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
 from pa_core.users import User, UserRepository
+from pa_sms.jobs import InProcessJobQueue
 from pa_sms.transports import SmsTransport
 
 __all__ = ["Services", "build_services"]
@@ -64,6 +66,12 @@ class Services:
     roles: RoleStore
     permissions: PermissionService
     administration: RoleAdministration
+    sms: SmsServices
+
+    @property
+    def sms_queue(self) -> InProcessJobQueue:
+        """The queue running SMS agents outside requests (tests ``await`` its ``join()``)."""
+        return self.sms.queue
 
     async def user_out(self, user: User) -> UserOut:
         """The API's user object, with the state of the user's second factors."""
@@ -208,12 +216,17 @@ async def build_services(
         roles=roles,
         permissions=permissions,
         administration=RoleAdministration(users, roles, permissions, audit, audit.log, clock),
+        sms=build_sms_services(
+            settings, clock, database=database, kv=stores.kv, users=users, transport=sms_sender
+        ),
     )
     try:
         if settings.should_auto_migrate:  # the code registry is the source of truth
             await services.administration.sync(DEFAULT_REGISTRY)
+        await services.sms.start()
         yield services
     finally:
+        await services.sms.close()
         await close_sms()
         await stores.close()
         await database.dispose()

@@ -1,0 +1,152 @@
+"""Wiring of SMS routing: store, outbound sender, router, number manager, agents, job queue.
+
+Shared by the reference app and the standalone SMS service (``sms_app.py``).
+Wiring only; every rule lives in ``pa_sms``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from pa_core.clock import Clock
+from pa_core.config import Settings
+from pa_core.stores import KeyValueStore
+from pa_core.stores.sqlalchemy import Database
+from pa_core.users import UserRepository
+from pa_sms.agents import (
+    AgentRegistry,
+    ConversationRecorder,
+    DefaultAgent,
+    MemoryConversationRecorder,
+)
+from pa_sms.jobs import InProcessJobQueue
+from pa_sms.manager import NumberManager
+from pa_sms.numbers import MemoryNumberProvider, NumberProvider
+from pa_sms.outbound import OutboundSender, SegmentRateLimiter
+from pa_sms.router import SmsRouter
+from pa_sms.stores.sqlalchemy_store import SqlSmsStore
+from pa_sms.transports import SmsTransport
+from pa_sms.webhooks import (
+    INBOUND_PATH,
+    STATUS_PATH,
+    TwilioSignatureVerifier,
+    webhook_auth_token,
+)
+
+__all__ = ["PRICE_REFRESH_INTERVAL", "SmsServices", "build_sms_services"]
+
+PRICE_REFRESH_INTERVAL = timedelta(minutes=5)
+"""How often the prices Twilio filled in after delivery are fetched."""
+
+_logger = logging.getLogger("pa_sms.app")
+
+
+@dataclass
+class SmsServices:
+    """The SMS parts of the app; :meth:`start` and :meth:`close` follow the app's lifespan."""
+
+    store: SqlSmsStore
+    outbound: OutboundSender
+    router: SmsRouter
+    numbers: NumberManager
+    agents: AgentRegistry
+    recorder: ConversationRecorder
+    queue: InProcessJobQueue
+    _price_task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        """Start the job workers and the periodic price refresh."""
+        await self.queue.start()
+        self._price_task = asyncio.create_task(self._refresh_prices(), name="sms-prices")
+
+    async def close(self) -> None:
+        """Finish queued jobs, then stop the workers and the price refresh."""
+        if self._price_task is not None:
+            self._price_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._price_task
+            self._price_task = None
+        await self.queue.close()
+
+    async def _refresh_prices(self) -> None:
+        while True:
+            await asyncio.sleep(PRICE_REFRESH_INTERVAL.total_seconds())
+            try:
+                await self.outbound.refresh_prices()
+            except Exception as exc:  # a failed round must not end the loop
+                _logger.warning("SMS price refresh failed: %s", type(exc).__name__)
+
+
+def _provider(transport: SmsTransport) -> NumberProvider:
+    """Twilio's numbers when sending through Twilio (sharing its client), else in memory."""
+    client = getattr(transport, "client", None)
+    if client is not None:
+        from pa_sms.numbers import TwilioNumberProvider
+
+        return TwilioNumberProvider(client)
+    return MemoryNumberProvider()
+
+
+def build_sms_services(
+    settings: Settings,
+    clock: Clock,
+    *,
+    database: Database,
+    kv: KeyValueStore,
+    users: UserRepository,
+    transport: SmsTransport,
+    recorder: ConversationRecorder | None = None,
+) -> SmsServices:
+    """Build the SMS services on the app's database, key-value store and SMS transport.
+
+    ``recorder`` writes the default agent's messages into users' conversations;
+    in memory until the conversation service is wired in.
+    """
+    inbound_url = settings.public_base_url + INBOUND_PATH
+    status_url = settings.public_base_url + STATUS_PATH
+    store = SqlSmsStore(database)
+    outbound = OutboundSender(
+        transport,
+        store,
+        clock,
+        limiter=SegmentRateLimiter(settings.sms_segments_per_second),
+        status_callback=status_url,
+    )
+    recorder = recorder or MemoryConversationRecorder()
+    agents = AgentRegistry(DefaultAgent(recorder))
+    queue = InProcessJobQueue()
+    router = SmsRouter(
+        store=store,
+        verifier=TwilioSignatureVerifier(
+            webhook_auth_token(settings), account_sid=settings.twilio_account_sid
+        ),
+        outbound=outbound,
+        agents=agents,
+        jobs=queue,
+        idempotency=kv,
+        clock=clock,
+        inbound_url=inbound_url,
+        status_url=status_url,
+        own_numbers=[settings.twilio_from_number or ""],
+    )
+    numbers = NumberManager(
+        _provider(transport),
+        store,
+        clock,
+        inbound_url=inbound_url,
+        status_url=status_url,
+        users=users,
+    )
+    return SmsServices(
+        store=store,
+        outbound=outbound,
+        router=router,
+        numbers=numbers,
+        agents=agents,
+        recorder=recorder,
+        queue=queue,
+    )
