@@ -1,0 +1,49 @@
+"""The libraries import without their optional extras, and without any web framework."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+BLOCK = """
+import sys
+for name in ("redis", "asyncpg", "twilio", "aiohttp", "litestar", "uvicorn"):
+    sys.modules[name] = None  # makes any import of it fail
+"""
+
+
+MODULES = [
+    "pa_core",
+    "pa_core.stores",
+    "pa_core.stores.sqlalchemy",
+    "pa_core.accounts",
+    "pa_core.sessions",
+    "pa_core.refresh_tokens",
+    "pa_core.ratelimit",
+    "pa_core.email",
+    "pa_core.mfa",
+    "pa_core.migrations",
+    "pa_sms",
+    "pa_sms.transports",
+    "pa_sms.segments",
+]
+
+
+def test_the_packages_import_without_optional_extras() -> None:
+    code = (
+        BLOCK
+        + "import importlib\n"
+        + "".join(f"importlib.import_module({name!r})\n" for name in MODULES)
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_both_packages_are_typed() -> None:
+    assert (ROOT / "src" / "pa_core" / "py.typed").exists()
+    assert (ROOT / "src" / "pa_sms" / "py.typed").exists()
