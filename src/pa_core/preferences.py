@@ -168,11 +168,12 @@ class Preferences:
                     values[key] = parse(document[key])
                 except ValidationFailed as exc:
                     errors.extend(exc.errors)
+        try:
+            preferences = cls(**values)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
         if not errors:
-            try:
-                return cls(**values)
-            except ValidationFailed as exc:
-                errors.extend(exc.errors)
+            return preferences
         raise ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
 
     def to_document(self) -> dict[str, Any]:
