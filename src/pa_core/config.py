@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_timeout: float = Field(default=0.5, gt=0)
 
+    # conversations
+    sse_heartbeat_interval: float = Field(default=15.0, gt=0, le=300)
+
     # secrets and tokens
     secret_key: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8000"
