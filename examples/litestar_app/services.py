@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from examples.litestar_app.schemas import MfaOut, UserOut
+from examples.litestar_app.services_conversations import (
+    AssistantServices,
+    build_assistant_services,
+)
 from examples.litestar_app.services_mfa import build_mfa_gate, build_mfa_service, build_sms_sender
 from examples.litestar_app.services_sms import SmsServices, build_sms_services
 from pa_core.accounts import AccountLimits, AccountService, AccountTimes
@@ -67,6 +71,7 @@ class Services:
     permissions: PermissionService
     administration: RoleAdministration
     sms: SmsServices
+    assistant: AssistantServices
 
     @property
     def sms_queue(self) -> InProcessJobQueue:
@@ -219,6 +224,9 @@ async def build_services(
         sms=build_sms_services(
             settings, clock, database=database, kv=stores.kv, users=users, transport=sms_sender
         ),
+        assistant=build_assistant_services(
+            settings, clock, database=database, users=users, audit=audit
+        ),
     )
     try:
         if settings.should_auto_migrate:  # the code registry is the source of truth
@@ -226,6 +234,7 @@ async def build_services(
         await services.sms.start()
         yield services
     finally:
+        await services.assistant.close()
         await services.sms.close()
         await close_sms()
         await stores.close()
