@@ -13,6 +13,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from httpx import Response
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
@@ -97,7 +98,9 @@ async def mfa_token(client: AsyncTestClient[Any], **extra: Any) -> str:
     return token
 
 
-async def verify(client: AsyncTestClient[Any], token: str, method: str, code: str, **extra: Any):  # type: ignore[no-untyped-def]
+async def verify(
+    client: AsyncTestClient[Any], token: str, method: str, code: str, **extra: Any
+) -> Response:
     return await client.post(
         "/api/v1/auth/mfa/verify",
         json={"mfa_token": token, "method": method, "code": code, **extra},
@@ -462,9 +465,7 @@ async def test_regenerating_backup_codes_voids_the_old_set(
     assert old.status_code == 401
     new = await verify(client, await mfa_token(client), "backup_code", fresh[0])
     assert new.status_code == 200
-    assert "backup_codes_regenerated" in await actions(client) or (
-        "mfa.backup_codes.regenerate" in await actions(client)
-    )
+    assert "mfa.backup_codes.regenerate" in await actions(client)
 
 
 # --- disabling ------------------------------------------------------------------

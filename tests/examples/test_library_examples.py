@@ -35,3 +35,15 @@ def test_accounts_example_prints_what_the_docs_promise(capsys: pytest.CaptureFix
         "authenticated: True",
         "after logout: refused",
     ]
+
+
+def test_mfa_example_prints_what_the_docs_promise(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "library" / "mfa.py"), run_name="__main__")
+    assert capsys.readouterr().out.splitlines() == [
+        "True",
+        "10 backup codes; MfaStatus(totp=True, sms=False, backup_codes_remaining=10)",
+        "methods: ['totp', 'backup_code']",
+        "logged in with backup_code True",
+        "remembered device skips the second step: True",
+        "MfaStatus(totp=True, sms=False, backup_codes_remaining=9)",
+    ]
