@@ -121,3 +121,7 @@ class SmsOptOutRow(Base):
     phone_number: Mapped[str] = mapped_column(String(16), primary_key=True)
     handset: Mapped[str] = mapped_column(String(16), primary_key=True)
     opted_out_at: Mapped[datetime]
+
+
+# The usage rollups (migration 0102) ride along, so metadata and migrations stay in step.
+from pa_sms.stores import usage_models as _usage_models  # noqa: E402, F401
