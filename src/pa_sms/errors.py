@@ -12,7 +12,8 @@ kept on :attr:`SmsError.provider_code` for logs and support.
     │       ├── InvalidPhoneNumber        invalid_phone_number (field "to")
     │       └── MessageTooLong            message_too_long (field "body")
     ├── Forbidden
-    │   └── InvalidWebhookSignature       invalid_webhook_signature (forged or misaddressed)
+    │   ├── InvalidWebhookSignature       invalid_webhook_signature (forged or misaddressed)
+    │   └── QuotaExceeded                 sms_quota_exceeded (the month's segments are spent)
     ├── Conflict
     │   ├── RecipientOptedOut             recipient_opted_out (permanent: the person sent STOP)
     │   ├── NumberUnavailable             number_unavailable (someone else bought it first)
@@ -26,6 +27,8 @@ all of them, and :attr:`SmsError.retryable` tells a queue whether to try again.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pa_core.errors import Conflict, FieldError, Forbidden, ServiceUnavailable, ValidationFailed
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "InvalidWebhookSignature",
     "MessageTooLong",
     "NumberUnavailable",
+    "QuotaExceeded",
     "RecipientOptedOut",
     "SmsError",
     "SmsProviderError",
@@ -101,6 +105,28 @@ class InvalidWebhookSignature(Forbidden, SmsError):
 
     code = "invalid_webhook_signature"
     title = "Invalid webhook signature"
+
+
+class QuotaExceeded(Forbidden, SmsError):
+    """The user's monthly segment quota would be exceeded: the message is refused, not sent.
+
+    ``quota`` and ``used`` are segments of the current month (reporting
+    timezone); ``resets_on`` is the first day of the next month.
+    """
+
+    code = "sms_quota_exceeded"
+    title = "Monthly SMS quota exceeded"
+
+    def __init__(
+        self, detail: str | None = None, *, quota: int, used: int, resets_on: date
+    ) -> None:
+        super().__init__(
+            detail
+            or f"the monthly SMS quota of {quota} segments is used up until {resets_on:%Y-%m-%d}"
+        )
+        self.quota = quota
+        self.used = used
+        self.resets_on = resets_on
 
 
 class RecipientOptedOut(Conflict, SmsError):
