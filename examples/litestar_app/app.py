@@ -16,9 +16,11 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from examples.litestar_app.controllers.admin import AdminController, PermissionsController
 from examples.litestar_app.controllers.auth import AuthController
+from examples.litestar_app.controllers.conversations import ConversationsController
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.jwks import jwks
 from examples.litestar_app.controllers.mfa import MfaController
+from examples.litestar_app.controllers.preferences import PreferencesController
 from examples.litestar_app.controllers.users import UsersController
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.problems import exception_handlers
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AuthController,
             MfaController,
             UsersController,
+            PreferencesController,
+            ConversationsController,
             AdminController,
             PermissionsController,
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, get, patch
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from msgspec import UNSET
 
 from examples.litestar_app.schemas import UserOut
@@ -32,7 +33,7 @@ class UsersController(Controller):
     @patch("/me", summary="Change the caller's profile")
     async def update_me(
         self,
-        data: ProfilePatchIn,
+        data: JSONBody[ProfilePatchIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
