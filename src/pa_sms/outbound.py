@@ -34,7 +34,9 @@ from pa_core.clock import Clock
 from pa_core.errors import NotFound, PermissionDenied
 from pa_core.ids import new_id
 from pa_sms.errors import RecipientOptedOut, SmsRetryableError
-from pa_sms.models import TERMINAL_STATUSES, SmsRecord
+from pa_sms.models import TERMINAL_STATUSES, Direction, SmsRecord
+from pa_sms.pricing import SegmentPricing
+from pa_sms.quotas import QuotaGuard
 from pa_sms.segments import estimate_cost
 from pa_sms.stores.base import SmsStore
 from pa_sms.transports.base import OutboundSms, SmsTransport, validate_outbound
@@ -150,6 +152,8 @@ class OutboundSender:
         status_callback: URL set on every message for delivery updates.
         segment_price: estimated price of one segment, in ``price_unit``.
         sleep: waits between retries (tests pass a fake).
+        pricing: estimates by country and direction (else ``segment_price`` flat).
+        quota: checked before a user's message is sent (HELP answers are exempt).
     """
 
     def __init__(
@@ -164,6 +168,8 @@ class OutboundSender:
         segment_price: Decimal = DEFAULT_SEGMENT_PRICE,
         price_unit: str = "USD",
         sleep: Sleeper = asyncio.sleep,
+        pricing: SegmentPricing | None = None,
+        quota: QuotaGuard | None = None,
     ) -> None:
         self.transport = transport
         self.store = store
@@ -174,6 +180,14 @@ class OutboundSender:
         self.segment_price = segment_price
         self.price_unit = price_unit
         self._sleep = sleep
+        self.pricing = pricing
+        self.quota = quota
+
+    def estimate(self, direction: Direction, number: str, segments: int) -> Decimal:
+        """Estimated cost of a message to/at ``number``: :attr:`pricing`, else the flat price."""
+        if self.pricing is not None:
+            return self.pricing.estimate(direction, number, segments)
+        return estimate_cost(segments, self.segment_price)
 
     async def send(
         self,
@@ -193,6 +207,7 @@ class OutboundSender:
         Raises:
             InvalidPhoneNumber, ValidationFailed, MessageTooLong: a bad message.
             RecipientOptedOut: the pair opted out (now or, 21610, at the provider).
+            QuotaExceeded: the user's monthly segment quota is used up.
             SmsRetryableError: still failing after every retry.
             SmsProviderError: a permanent refusal.
         """
@@ -202,6 +217,8 @@ class OutboundSender:
         info = validate_outbound(message)
         if not allow_opted_out and await self.store.is_opted_out(from_number, to):
             raise RecipientOptedOut(f"{to} opted out of messages from {from_number}")
+        if self.quota is not None and user_id is not None and not allow_opted_out:
+            await self.quota.check(user_id, info.segments)
         await self.limiter.acquire(from_number, info.segments)
         attempt = 1
         while True:
@@ -243,7 +260,7 @@ class OutboundSender:
             error_code=result.error_code,
             price=result.price,
             price_unit=result.price_unit if result.price is not None else None,
-            estimated_cost=estimate_cost(segments, self.segment_price),
+            estimated_cost=self.estimate("outbound", to, segments),
             completed_at=now if result.status in TERMINAL_STATUSES else None,
         )
         await self.store.add_message(record)

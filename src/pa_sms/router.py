@@ -158,6 +158,7 @@ class SmsRouter:
     def _record(self, message: InboundSms, number: PhoneNumber) -> SmsRecord:
         now = message.received_at
         info = count_segments(message.body)
+        segments = max(message.segments, info.segments)
         return SmsRecord(
             id=new_id(now),
             sid=message.sid,
@@ -166,9 +167,10 @@ class SmsRouter:
             to_number=message.to_number,
             user_id=number.user_id,
             number_id=number.id,
-            segments=max(message.segments, info.segments),
+            segments=segments,
             encoding=info.encoding,
             status="received",
+            estimated_cost=self.outbound.estimate("inbound", message.to_number, segments),
             created_at=now,
             updated_at=now,
             completed_at=now,
