@@ -55,15 +55,39 @@ async def a_session(client: AsyncTestClient[Any], owner: Account, created: dict[
     return str(next(s["id"] for s in response.json()["items"] if not s["current"]))
 
 
+async def a_conversation(
+    client: AsyncTestClient[Any], owner: Account, created: dict[str, str]
+) -> str:
+    """A conversation of ``owner`` holding one message."""
+    response = await client.post(
+        "/api/v1/conversations", json={"title": "mine"}, headers=owner["headers"]
+    )
+    conversation_id = str(response.json()["id"])
+    await client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"body": "private"},
+        headers=owner["headers"],
+    )
+    return conversation_id
+
+
 OWNED: dict[str, Factory] = {
     "session_id": a_session,
+    "conversation_id": a_conversation,
 }
 """Path parameter name -> factory making a resource of that kind for a user."""
 
-BODIES: dict[Route, dict[str, Any]] = {}
+BODIES: dict[Route, dict[str, Any]] = {
+    ("PATCH", "/api/v1/conversations/{conversation_id:str}"): {"title": "renamed"},
+    ("POST", "/api/v1/conversations/{conversation_id:str}/messages"): {"body": "hello"},
+}
 """Request bodies for routes that validate a body before looking the resource up."""
 
-NO_OWNER_PROBE: dict[Route, str] = {}
+NO_OWNER_PROBE: dict[Route, str] = {
+    ("GET", "/api/v1/conversations/{conversation_id:str}/events"): (
+        "a live stream never ends; test_conversation_events.py reads it through a real server"
+    ),
+}
 """Routes whose owner call is not made, with the reason."""
 
 NOT_OWNED: dict[Route, str] = {

@@ -91,7 +91,7 @@ class ConversationsController(Controller):
         services: NamedDependency[Services],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-        archived: bool | None = None,
+        archived: Annotated[bool | None, QueryParameter()] = None,
     ) -> ConversationsOut:
         """Paginated; ``archived=true|false`` filters."""
         page = await services.assistant.conversations.list(
