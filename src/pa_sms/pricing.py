@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -153,9 +153,9 @@ def local_day(moment: datetime, tz: ZoneInfo) -> date:
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants ``[start, end)`` of ``day`` in ``tz`` (23 or 25 hours across DST changes)."""
-    start = datetime.combine(day, time(), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+    """The instants ``[start, end)`` of ``day`` in ``tz``, in UTC (23 or 25 hours across DST)."""
+    start = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
     return start, end
 
 

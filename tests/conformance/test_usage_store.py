@@ -1,0 +1,155 @@
+"""The UsageStore contract (SMS usage rollups), run against memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from pa_core.clock import FrozenClock
+from pa_sms.usage import UsageCounts
+from tests.sms.usage_support import (
+    ALICE,
+    BACKENDS,
+    BOB,
+    N1,
+    N2,
+    Backend,
+    add_numbers,
+    january_messages,
+    open_backend,
+    utc,
+)
+
+pytestmark = pytest.mark.anyio
+
+JAN_10, JAN_11 = date(2025, 1, 10), date(2025, 1, 11)
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """Numbers N1 (ALICE) and N2 (BOB) exist; the log is empty; it is 12 January."""
+    clock = FrozenClock(utc(2025, 1, 12, 12))
+    url = None if request.param == "memory" else request.getfixturevalue(f"{request.param}_url")
+    async with open_backend(request.param, url, clock) as opened:
+        await add_numbers(opened.sms)
+        yield opened
+
+
+async def log_all(backend: Backend) -> None:
+    for record in january_messages(logged_at=backend.clock.now()):
+        await backend.sms.add_message(record)
+
+
+async def test_the_first_refresh_rolls_up_every_day_of_the_log(backend: Backend) -> None:
+    await log_all(backend)
+    assert await backend.usage.refresh() == 2
+    users, numbers = await backend.usage.snapshot()
+    assert [(row.day, row.user_id) for row in users] == [
+        (JAN_10, ALICE),
+        (JAN_10, BOB),
+        (JAN_11, BOB),
+    ]
+    assert [(row.day, row.number_id, row.phone_number) for row in numbers] == [
+        (JAN_10, N1, "+14155550100"),
+        (JAN_10, N2, "+14155550101"),
+        (JAN_11, N2, "+14155550101"),
+    ]
+    assert users[0].counts == UsageCounts(
+        messages_in=1,
+        messages_out=2,
+        segments_in=3,
+        segments_out=3,
+        delivered=1,
+        failed=1,
+        undelivered=0,
+        cost_known_micros=15_800,
+        cost_estimated_micros=63_700,
+    )
+    assert users[0].currency == "USD"
+    assert numbers[0].user_id == ALICE
+
+
+async def test_a_refresh_after_a_quiet_spell_recomputes_nothing(backend: Backend) -> None:
+    await log_all(backend)
+    await backend.usage.refresh()
+    backend.clock.advance(timedelta(hours=1))
+    assert await backend.usage.refresh() == 2  # logged within the overlap: done again
+    backend.clock.advance(timedelta(hours=1))
+    assert await backend.usage.refresh() == 0
+
+
+async def test_a_late_price_and_status_reach_the_rollups_at_the_next_refresh(
+    backend: Backend,
+) -> None:
+    await log_all(backend)
+    backend.clock.advance(timedelta(hours=1))
+    await backend.usage.refresh()
+    backend.clock.advance(timedelta(hours=1))
+    await backend.sms.set_price("SM2", Decimal("0.0400"), "USD", backend.clock.now())
+    await backend.sms.advance_status("SM5", "undelivered", backend.clock.now())
+    # SM5 was delivered: a terminal status does not move; SM2 gains its real price
+    assert await backend.usage.refresh() == 1
+    users, _ = await backend.usage.snapshot()
+    alice = users[0].counts
+    assert (alice.cost_known_micros, alice.cost_estimated_micros) == (55_800, 23_700)
+
+
+async def test_rebuilt_rollups_equal_the_incremental_ones(backend: Backend) -> None:
+    records = january_messages(logged_at=backend.clock.now())
+    for record in records[:2]:
+        await backend.sms.add_message(record)
+    await backend.usage.refresh()
+    backend.clock.advance(timedelta(minutes=30))
+    for record in records[2:]:
+        await backend.sms.add_message(replace(record, updated_at=backend.clock.now()))
+    await backend.sms.advance_status("SM2", "undelivered", backend.clock.now())
+    await backend.usage.refresh()
+    backend.clock.advance(timedelta(hours=2))
+    await backend.sms.set_price("SM5", Decimal("0.0081"), "USD", backend.clock.now())
+    await backend.usage.refresh()
+    incremental = await backend.usage.snapshot()
+    assert await backend.usage.rebuild() == 2
+    assert await backend.usage.snapshot() == incremental
+    assert incremental[0][2].counts.cost_known_micros == 8_100
+
+
+async def test_totals_group_and_filter_the_rollups(backend: Backend) -> None:
+    await log_all(backend)
+    await backend.usage.refresh()
+    by_day = await backend.usage.totals("day", JAN_10, JAN_11)
+    assert [(t.key, t.counts.messages_out) for t in by_day] == [
+        ("2025-01-10", 3),
+        ("2025-01-11", 1),
+    ]
+    bob = await backend.usage.totals("number", JAN_10, JAN_11, user_id=BOB)
+    assert [(t.key, t.counts.segments_out) for t in bob] == [("+14155550101", 2)]
+    assert await backend.usage.totals("user", JAN_11, JAN_11, user_id=ALICE) == []
+
+
+async def test_held_numbers_are_those_held_at_some_time_in_the_range(backend: Backend) -> None:
+    late = await backend.usage.held_numbers(utc(2025, 1, 20), utc(2025, 1, 21))
+    assert [n.number_id for n in late] == [N1]
+    early = await backend.usage.held_numbers(utc(2025, 1, 10), utc(2025, 1, 11), user_id=BOB)
+    assert [(n.number_id, n.monthly_price) for n in early] == [(N2, None)]
+    assert early[0].released_at == utc(2025, 1, 16, 5)
+
+
+async def test_segments_sent_counts_one_users_outbound_since_a_moment(backend: Backend) -> None:
+    await log_all(backend)
+    assert await backend.usage.segments_sent(ALICE, utc(2025, 1, 1)) == 3
+    assert await backend.usage.segments_sent(ALICE, utc(2025, 1, 10, 15, 30)) == 1
+    assert await backend.usage.segments_sent(BOB, utc(2025, 1, 11, 5)) == 1
+
+
+async def test_a_quota_notice_is_claimed_once_a_month(backend: Backend) -> None:
+    now = backend.clock.now()
+    january, february = date(2025, 1, 1), date(2025, 2, 1)
+    assert await backend.usage.claim_quota_notice(ALICE, january, now)
+    assert not await backend.usage.claim_quota_notice(ALICE, january, now)
+    assert await backend.usage.claim_quota_notice(ALICE, february, now)
+    await backend.usage.forget_quota_notice(ALICE, january)
+    assert await backend.usage.claim_quota_notice(ALICE, january, now)
