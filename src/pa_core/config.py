@@ -8,6 +8,7 @@ setting, through :meth:`Settings.check_production`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -93,6 +94,14 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
     sms_segments_per_second: float = Field(default=1.0, gt=0)
     sms_port: int = Field(default=8003, ge=1, le=65535)
+    sms_reporting_timezone: str = "UTC"
+    sms_currency: str = Field(default="USD", pattern="^[A-Z]{3}$")
+    sms_price_per_segment: Decimal = Field(default=Decimal("0.0079"), ge=0)
+    sms_segment_prices: str = ""
+    sms_number_monthly_price: Decimal = Field(default=Decimal("1.15"), ge=0)
+    sms_monthly_segment_quota_user: int = Field(default=500, ge=0)
+    sms_monthly_segment_quota_premium: int = Field(default=5000, ge=0)
+    sms_usage_refresh_seconds: int = Field(default=60, ge=1)
 
     # multi-factor authentication
     mfa_issuer: str = "Assistant"
@@ -120,6 +129,32 @@ class Settings(BaseSettings):
         from pa_core.ratelimit import RateLimit
 
         RateLimit.parse(value)
+        return value
+
+    @field_validator("sms_reporting_timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @field_validator("sms_segment_prices")
+    @classmethod
+    def _valid_segment_prices(cls, value: str) -> str:
+        import json
+
+        table = json.loads(value) if value.strip() else {}
+        if not isinstance(table, dict):
+            raise ValueError('expected a JSON object such as {"GB": "0.04"}')
+        for country, price in table.items():
+            prices = price if isinstance(price, dict) else {"inbound": price, "outbound": price}
+            for direction, amount in prices.items():
+                if direction not in ("inbound", "outbound") or Decimal(str(amount)) < 0:
+                    raise ValueError(f"{country}: a direction and a price of at least 0")
         return value
 
     @field_validator("sms_code_send_limits")
