@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
@@ -71,8 +72,30 @@ async def a_conversation(
     return conversation_id
 
 
+async def a_device(client: AsyncTestClient[Any], owner: Account, created: dict[str, str]) -> str:
+    """A remembered device of ``owner``: TOTP on, then a login that asks to remember it."""
+    headers = owner["headers"]
+    secret = (await client.post("/api/v1/auth/mfa/totp/setup", headers=headers)).json()["secret"]
+    confirm = await client.post(
+        "/api/v1/auth/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).now()}, headers=headers
+    )
+    challenge = await login(client, owner["email"])
+    await client.post(
+        "/api/v1/auth/mfa/verify",
+        json={
+            "mfa_token": challenge["mfa_token"],
+            "method": "backup_code",
+            "code": confirm.json()["backup_codes"][0],
+            "remember_device": True,
+        },
+    )
+    response = await client.get("/api/v1/auth/devices", headers=headers)
+    return str(response.json()["items"][0]["id"])
+
+
 OWNED: dict[str, Factory] = {
     "session_id": a_session,
+    "device_id": a_device,
     "conversation_id": a_conversation,
 }
 """Path parameter name -> factory making a resource of that kind for a user."""
