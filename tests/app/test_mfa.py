@@ -640,3 +640,58 @@ async def test_the_totp_secret_is_not_readable_in_the_database(
     assert account["secret"].lower() not in dump.lower()
     assert "gAAAA" in dump  # a Fernet token
     assert not set(hashes) & {c.replace("-", "") for c in account["backup_codes"]}
+
+
+# --- through Twilio -----------------------------------------------------------------
+
+
+@pytest.mark.twilio
+async def test_with_the_twilio_transport_codes_go_out_from_the_service_number(
+    tmp_path: Path, migrated_template: Path
+) -> None:
+    from tests.sms.fake_twilio import FakeTwilio
+
+    shutil.copyfile(migrated_template, tmp_path / "pa.sqlite3")
+    fake = FakeTwilio()
+    with fake.running():
+        settings = make_settings(
+            tmp_path,
+            auto_migrate=False,
+            sms_transport="twilio",
+            twilio_account_sid=fake.state.account_sid,
+            twilio_auth_token=fake.state.auth_token,
+            twilio_api_base_url=fake.url,
+            twilio_from_number="+15005550006",
+        )
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            account = await register_and_login(client)
+            response = await client.post(
+                "/api/v1/auth/mfa/sms/setup",
+                json={"phone": PHONE},
+                headers=bearer(account["access_token"]),
+            )
+            assert response.status_code == 202
+            [sent] = fake.state.sent
+            assert (sent.from_, sent.to) == ("+15005550006", PHONE)
+            code = re.search(r"\d{6}", sent.body)
+            assert code is not None
+            confirm = await client.post(
+                "/api/v1/auth/mfa/sms/confirm",
+                json={"code": code.group(0)},
+                headers=bearer(account["access_token"]),
+            )
+            assert confirm.status_code == 200
+
+
+@pytest.mark.parametrize("from_number", [None, "+15005550006"])
+async def test_the_console_transport_is_the_default(
+    tmp_path: Path, from_number: str | None
+) -> None:
+    from examples.litestar_app.services_mfa import build_sms_sender
+    from pa_sms.transports import ConsoleTransport
+
+    settings = make_settings(tmp_path, sms_transport="console", twilio_from_number=from_number)
+    sender, close = await build_sms_sender(settings)
+    assert isinstance(sender, ConsoleTransport)
+    assert sender.from_number is not None
+    await close()
