@@ -4,7 +4,8 @@ Revision ID: 0005
 Revises: 0002
 
 Full-text search on messages is created here only (it is not in the models):
-on PostgreSQL a GIN index on ``to_tsvector('simple', body)``; on SQLite an FTS5
+on PostgreSQL a stored generated column ``messages_fts_vector`` =
+``to_tsvector('simple', body)`` under a GIN index; on SQLite an FTS5
 table ``messages_fts`` whose rowid is ``messages.pk``, kept in step by triggers.
 A later batch (copy-and-move) alteration of ``messages`` on SQLite drops the
 triggers: such a migration must create them again.
@@ -38,8 +39,10 @@ _SQLITE_FTS_DROP = (
     "DROP TABLE IF EXISTS messages_fts",
 )
 _POSTGRES_FTS = (
-    "CREATE INDEX messages_fts_body_gin ON messages "
-    "USING gin (to_tsvector('simple'::regconfig, body))"
+    # stored, so that ranking does not parse every candidate body again
+    "ALTER TABLE messages ADD COLUMN messages_fts_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, body)) STORED",
+    "CREATE INDEX messages_fts_body_gin ON messages USING gin (messages_fts_vector)",
 )
 
 
@@ -137,7 +140,8 @@ def upgrade() -> None:
         for statement in _SQLITE_FTS:
             op.execute(statement)
     elif dialect == "postgresql":
-        op.execute(_POSTGRES_FTS)
+        for statement in _POSTGRES_FTS:
+            op.execute(statement)
 
 
 def downgrade() -> None:
@@ -147,6 +151,7 @@ def downgrade() -> None:
             op.execute(statement)
     elif dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS messages_fts_body_gin")
+        op.execute("ALTER TABLE messages DROP COLUMN IF EXISTS messages_fts_vector")
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_reply_to"))

@@ -1,10 +1,11 @@
 """Tables of preferences, conversations and messages.
 
 Full-text search lives outside these models, in the migration that creates
-the tables: on PostgreSQL a GIN index on ``to_tsvector('simple', body)``, on
-SQLite an FTS5 table ``messages_fts`` (external content, ``rowid`` = ``messages.pk``)
-kept in step by triggers. Both carry names starting with ``messages_fts``,
-which the migration environment leaves out of autogenerate's comparison.
+the tables: on PostgreSQL a stored generated column ``messages_fts_vector``
+(``to_tsvector('simple', body)``) under a GIN index; on SQLite an FTS5 table
+``messages_fts`` (external content, ``rowid`` = ``messages.pk``) kept in step
+by triggers. All their names start with ``messages_fts``, which the migration
+environment leaves out of autogenerate's comparison.
 """
 
 from __future__ import annotations
