@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
+from pa_core.migrations import upgrade
 from tests.app.conftest import make_settings
 from tests.app.helpers import bearer, register_and_login
 
@@ -22,8 +24,17 @@ ADMIN_ROUTES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per module; each test starts from a copy (fast start-up)."""
+    path = tmp_path_factory.mktemp("admin-template") / "pa.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client(tmp_path: Path, migrated_template: Path) -> AsyncIterator[AsyncTestClient[Any]]:
+    shutil.copyfile(migrated_template, tmp_path / "pa.sqlite3")
     settings = make_settings(
         tmp_path, rate_limit_register_per_ip="1000/1h", rate_limit_login_per_ip="1000/1m"
     )
