@@ -21,6 +21,12 @@ from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.jwks import jwks
 from examples.litestar_app.controllers.mfa import MfaController
 from examples.litestar_app.controllers.preferences import PreferencesController
+from examples.litestar_app.controllers.sms import (
+    AdminSmsController,
+    SmsNumbersController,
+    SmsWebhookController,
+)
+from examples.litestar_app.controllers.sms_usage import SmsAnalyticsController, SmsUsageController
 from examples.litestar_app.controllers.users import UsersController
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.problems import exception_handlers
@@ -63,6 +69,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ConversationsController,
             AdminController,
             PermissionsController,
+            SmsUsageController,
+            SmsAnalyticsController,
+            SmsWebhookController,
+            SmsNumbersController,
+            AdminSmsController,
         ],
         dependencies=dependencies,
         lifespan=[lifespan],

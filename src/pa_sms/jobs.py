@@ -71,6 +71,7 @@ class InProcessJobQueue:
         self._logger = logger or _logger
         self._queue: asyncio.Queue[Job] | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.failures = 0
         """Jobs that raised since start."""
 
@@ -89,6 +90,7 @@ class InProcessJobQueue:
         if self._tasks:
             return
         self._queue = asyncio.Queue(self.maxsize)
+        self._loop = asyncio.get_running_loop()
         self._tasks = [
             asyncio.create_task(self._work(), name=f"sms-job-worker-{n}")
             for n in range(self.workers)
@@ -101,9 +103,18 @@ class InProcessJobQueue:
         await self._queue.put(job)
 
     async def join(self) -> None:
-        """Wait until every job submitted so far (and any job they submit) has finished."""
-        if self._queue is not None:
-            await self._queue.join()
+        """Wait until every job submitted so far (and any job they submit) has finished.
+
+        Callable from another event loop too (a test client running the app in a
+        thread of its own): the wait then runs on the queue's loop.
+        """
+        queue, loop = self._queue, self._loop
+        if queue is None or loop is None:
+            return
+        if asyncio.get_running_loop() is loop:
+            await queue.join()
+            return
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(queue.join(), loop))
 
     async def close(self) -> None:
         """Stop taking jobs: finish the queued ones, then stop the workers."""
@@ -115,6 +126,7 @@ class InProcessJobQueue:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         self._queue = None
+        self._loop = None
 
     async def _work(self) -> None:
         assert self._queue is not None

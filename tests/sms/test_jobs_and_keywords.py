@@ -135,3 +135,39 @@ async def test_the_default_agent_records_both_sides_and_answers(clock: FrozenClo
     ]
     assert "private" not in repr(recorder.messages[0])
     assert recorder.of("bob") == []
+
+
+def test_join_works_from_another_event_loop() -> None:
+    import asyncio
+    import threading
+
+    queue = InProcessJobQueue(workers=1)
+    ready = threading.Event()
+    done: list[int] = []
+    stop: asyncio.Event | None = None
+    loop_holder: list[asyncio.AbstractEventLoop] = []
+
+    async def serve() -> None:
+        nonlocal stop
+        stop = asyncio.Event()
+        await queue.start()
+        loop_holder.append(asyncio.get_running_loop())
+        ready.set()
+        await stop.wait()
+        await queue.close()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),))
+    thread.start()
+    ready.wait(5)
+    loop = loop_holder[0]
+
+    async def slow() -> None:
+        await asyncio.sleep(0.05)
+        done.append(1)
+
+    asyncio.run_coroutine_threadsafe(queue.submit(slow), loop).result(5)
+    asyncio.run(queue.join())
+    assert done == [1]
+    assert stop is not None
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(5)

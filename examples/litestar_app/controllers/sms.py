@@ -1,0 +1,127 @@
+"""SMS routes: Twilio's webhooks (``/sms/inbound``, ``/sms/status``), the caller's numbers,
+and the administrator's provisioning and release of numbers.
+
+The webhooks read the raw form once, keep every ``(name, value)`` pair (repeated
+names included) for the signature check, and hand them to the library's router.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from examples.litestar_app.guards import requires_permission
+from examples.litestar_app.schemas_sms import AdminNumberOut, NumberOut, NumbersOut, ProvisionIn
+from examples.litestar_app.services import Services
+from pa_core.audit import AuditContext
+from pa_core.auth import Principal
+from pa_core.rbac import Permissions
+from pa_sms.webhooks import SIGNATURE_HEADER
+
+__all__ = ["EMPTY_TWIML", "AdminSmsController", "SmsNumbersController", "SmsWebhookController"]
+
+EMPTY_TWIML = b"<Response/>"
+"""The answer to every accepted inbound webhook: replies go out through the REST API."""
+
+
+async def _form(request: Request[object, object, State]) -> list[tuple[str, str]]:
+    body = await request.body()
+    return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+class SmsWebhookController(Controller):
+    """Twilio calls these; each is refused with ``403`` unless its signature matches."""
+
+    path = "/sms"
+    tags = ["sms"]
+
+    @post("/inbound", summary="Twilio inbound SMS webhook", status_code=HTTP_200_OK)
+    async def inbound(
+        self, request: Request[object, object, State], services: NamedDependency[Services]
+    ) -> Response[bytes]:
+        """Verify, deduplicate and route; answer at once with empty TwiML."""
+        await services.sms.router.receive(
+            await _form(request), request.headers.get(SIGNATURE_HEADER)
+        )
+        return Response(EMPTY_TWIML, media_type="text/xml", status_code=HTTP_200_OK)
+
+    @post("/status", summary="Twilio message status callback", status_code=HTTP_204_NO_CONTENT)
+    async def status(
+        self, request: Request[object, object, State], services: NamedDependency[Services]
+    ) -> None:
+        """Verify, then move the message's status forward (never back)."""
+        await services.sms.router.status_callback(
+            await _form(request), request.headers.get(SIGNATURE_HEADER)
+        )
+
+
+class SmsNumbersController(Controller):
+    """The caller's own phone numbers."""
+
+    path = "/api/v1/sms"
+    tags = ["sms"]
+
+    @get(
+        "/numbers",
+        summary="The caller's active numbers",
+        guards=[requires_permission(Permissions.SMS_NUMBERS_READ)],
+    )
+    async def numbers(
+        self, principal: NamedDependency[Principal], services: NamedDependency[Services]
+    ) -> NumbersOut:
+        """Active numbers only: a released number is no longer listed."""
+        found = await services.sms.numbers.numbers_of(principal.user_id)
+        return NumbersOut(items=[NumberOut.of(n) for n in found])
+
+
+class AdminSmsController(Controller):
+    """Provision and release users' numbers (permission ``sms:numbers:manage``)."""
+
+    path = "/api/v1/admin/sms"
+    tags = ["admin", "sms"]
+    guards = [requires_permission(Permissions.SMS_NUMBERS_MANAGE)]
+
+    @post("/numbers", summary="Provision a number for a user", status_code=HTTP_201_CREATED)
+    async def provision(
+        self,
+        data: JSONBody[ProvisionIn],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+        audit_context: NamedDependency[AuditContext],
+    ) -> AdminNumberOut:
+        """Buy a number with its webhooks set; ``404`` for an unknown user."""
+        number = await services.sms.numbers.provision(
+            data.user_id, country=data.country, area_code=data.area_code
+        )
+        await services.audit.record(
+            "sms.number.provisioned",
+            actor_id=principal.user_id,
+            target_type="phone_number",
+            target_id=number.id,
+            context=audit_context,
+            user_id=data.user_id,
+        )
+        return AdminNumberOut.of(number)
+
+    @delete("/numbers/{number_id:str}", summary="Release a number", status_code=HTTP_204_NO_CONTENT)
+    async def release(
+        self,
+        number_id: FromPath[str],
+        principal: NamedDependency[Principal],
+        services: NamedDependency[Services],
+        audit_context: NamedDependency[AuditContext],
+    ) -> None:
+        """Give the number back; its routing and opt-outs are cleared."""
+        await services.sms.numbers.release(number_id)
+        await services.audit.record(
+            "sms.number.released",
+            actor_id=principal.user_id,
+            target_type="phone_number",
+            target_id=number_id,
+            context=audit_context,
+        )

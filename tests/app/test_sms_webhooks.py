@@ -1,0 +1,313 @@
+"""Twilio's webhooks through the app: signatures, exactly-once routing, opt-out, callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio
+import pytest
+from litestar.testing import AsyncTestClient
+
+from examples.litestar_app.app import create_app
+from pa_core.clock import FrozenClock
+from pa_core.config import Settings
+from pa_sms.agents import DEFAULT_ACKNOWLEDGEMENT
+from pa_sms.keywords import DEFAULT_HELP_TEXT
+from pa_sms.webhooks import webhook_auth_token
+from tests.app.conftest import make_settings
+from tests.app.helpers import register_and_login
+from tests.sms.fake_twilio import FakeTwilio, FakeTwilioState
+
+pytestmark = pytest.mark.anyio
+
+PUBLIC = "https://pa.example/assistant"
+INBOUND = PUBLIC + "/sms/inbound"
+STATUS = PUBLIC + "/sms/status"
+ALICE_PHONE, BOB_PHONE = "+15550000001", "+15550000002"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Twilio:
+    """Posts what Twilio would post, signed with the token the app verifies with."""
+
+    def __init__(self, client: AsyncTestClient[Any], state: FakeTwilioState) -> None:
+        self.client = client
+        self.state = state
+
+    @property
+    def services(self) -> Any:
+        return self.client.app.state.services
+
+    def inbound_form(
+        self, to: str, from_: str, body: str, sid: str | None = None
+    ) -> dict[str, str]:
+        form, _ = self.state.inbound(INBOUND, to=to, from_=from_, body=body)
+        if sid:
+            form["MessageSid"] = form["SmsSid"] = form["SmsMessageSid"] = sid
+        return form
+
+    async def post(self, path: str, form: dict[str, str], signature: str | None) -> Any:
+        headers = dict(FORM)
+        if signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        return await self.client.post(path, content=urlencode(form), headers=headers)
+
+    async def text(self, to: str, from_: str, body: str, sid: str | None = None) -> Any:
+        form = self.inbound_form(to, from_, body, sid)
+        response = await self.post("/sms/inbound", form, self.state.sign(INBOUND, form))
+        await self.services.sms_queue.join()
+        return response
+
+    def replies_to(self, phone: str) -> list[str]:
+        return [m.body for m in self.services.sms_sender.sent if m.to == phone]
+
+
+async def in_app(client: AsyncTestClient[Any], function: Any, *args: Any) -> Any:
+    """Run ``function(*args)`` on the app's own event loop (the test client runs it in a thread)."""
+    return await anyio.to_thread.run_sync(lambda: client.blocking_portal.call(function, *args))
+
+
+async def user_with_number(client: AsyncTestClient[Any], name: str, area: str = "415") -> Any:
+    session = await register_and_login(client, f"{name}@example.com")
+    numbers = client.app.state.services.sms.numbers
+    return await in_app(client, lambda: numbers.provision(session["user"]["id"], area_code=area))
+
+
+def app_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    return make_settings(
+        tmp_path,
+        public_base_url=PUBLIC,
+        rate_limit_register_per_ip="1000/1h",
+        rate_limit_login_per_ip="1000/1m",
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def twilio(tmp_path: Path) -> AsyncIterator[Twilio]:
+    settings = app_settings(tmp_path)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield Twilio(client, FakeTwilioState(auth_token=webhook_auth_token(settings)))
+
+
+async def test_a_message_is_answered_with_empty_twiml_and_the_reply_goes_out_by_rest(
+    twilio: Twilio,
+) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    response = await twilio.text(number.phone_number, ALICE_PHONE, "remind me at 5")
+    assert response.status_code == 200
+    assert response.text == "<Response/>"
+    assert response.headers["content-type"].startswith("text/xml")
+    [reply] = twilio.services.sms_sender.sent
+    assert (reply.from_, reply.to, reply.body) == (
+        number.phone_number,
+        ALICE_PHONE,
+        DEFAULT_ACKNOWLEDGEMENT,
+    )
+    assert reply.status_callback == STATUS
+    recorded = twilio.services.sms.recorder.of(number.user_id)
+    assert [(m.direction, m.body) for m in recorded] == [
+        ("in", "remind me at 5"),
+        ("out", DEFAULT_ACKNOWLEDGEMENT),
+    ]
+
+
+@pytest.mark.parametrize("signature", [None, "", "Zm9yZ2Vk", "wrong-url"])
+async def test_a_forged_missing_or_wrong_url_signature_is_refused(
+    twilio: Twilio, signature: str | None
+) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "hi")
+    if signature == "wrong-url":
+        # What verifying against the request's own Host (behind the proxy) would use.
+        signature = twilio.state.sign("http://testserver.local/sms/inbound", form)
+    response = await twilio.post("/sms/inbound", form, signature)
+    assert response.status_code == 403
+    assert response.json()["code"] == "invalid_webhook_signature"
+    await twilio.services.sms_queue.join()
+    assert twilio.services.sms_sender.sent == []
+    assert await twilio.services.sms.store.get_message(form["MessageSid"]) is None
+
+
+async def test_the_public_url_is_verified_whatever_host_the_proxy_forwards(
+    twilio: Twilio,
+) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "hi")
+    response = await twilio.client.post(
+        "/sms/inbound",
+        content=urlencode(form),
+        headers={
+            **FORM,
+            "Host": "10.0.0.7:8003",
+            "X-Forwarded-Proto": "http",
+            "X-Twilio-Signature": twilio.state.sign(INBOUND, form),
+        },
+    )
+    assert response.status_code == 200
+
+
+async def test_a_repeated_message_sid_is_answered_but_processed_once(twilio: Twilio) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    for _ in range(3):
+        response = await twilio.text(number.phone_number, ALICE_PHONE, "hi", sid="SMrepeat")
+        assert response.status_code == 200
+        assert response.text == "<Response/>"
+    assert twilio.replies_to(ALICE_PHONE) == [DEFAULT_ACKNOWLEDGEMENT]
+
+
+async def test_duplicates_arriving_at_the_same_moment_are_processed_once(
+    twilio: Twilio,
+) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "hi", sid="SMsame")
+    signature = twilio.state.sign(INBOUND, form)
+    statuses: list[int] = []
+
+    async def deliver() -> None:
+        statuses.append((await twilio.post("/sms/inbound", form, signature)).status_code)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(8):
+            tg.start_soon(deliver)
+    await twilio.services.sms_queue.join()
+    assert statuses == [200] * 8
+    assert twilio.replies_to(ALICE_PHONE) == [DEFAULT_ACKNOWLEDGEMENT]
+
+
+async def test_a_message_to_alices_number_never_reaches_bob(twilio: Twilio) -> None:
+    alice = await user_with_number(twilio.client, "alice", "415")
+    bob = await user_with_number(twilio.client, "bob", "212")
+    await twilio.text(alice.phone_number, BOB_PHONE, "for alice only")
+    recorder = twilio.services.sms.recorder
+    assert [m.body for m in recorder.of(alice.user_id) if m.direction == "in"] == ["for alice only"]
+    assert recorder.of(bob.user_id) == []
+    assert {m.from_ for m in twilio.services.sms_sender.sent} == {alice.phone_number}
+
+
+async def test_an_unknown_or_released_number_reaches_nobody(twilio: Twilio) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    await in_app(twilio.client, twilio.services.sms.numbers.release, number.id)
+    for to in (number.phone_number, "+14155550199"):
+        response = await twilio.text(to, ALICE_PHONE, "anyone?")
+        assert (response.status_code, response.text) == (200, "<Response/>")
+    assert twilio.services.sms_sender.sent == []
+    assert twilio.services.sms.recorder.messages == []
+
+
+async def test_our_own_number_as_sender_is_ignored(twilio: Twilio) -> None:
+    alice = await user_with_number(twilio.client, "alice", "415")
+    bob = await user_with_number(twilio.client, "bob", "212")
+    response = await twilio.text(alice.phone_number, bob.phone_number, "loop")
+    assert response.status_code == 200
+    assert twilio.services.sms_sender.sent == []
+
+
+async def test_stop_start_and_help(twilio: Twilio) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    await twilio.text(number.phone_number, ALICE_PHONE, "STOP")
+    await twilio.text(number.phone_number, ALICE_PHONE, "still there?")
+    assert twilio.replies_to(ALICE_PHONE) == []
+    await twilio.text(number.phone_number, ALICE_PHONE, "HELP")
+    assert twilio.replies_to(ALICE_PHONE) == [DEFAULT_HELP_TEXT]
+    await twilio.text(number.phone_number, ALICE_PHONE, "START")
+    await twilio.text(number.phone_number, ALICE_PHONE, "back")
+    assert twilio.replies_to(ALICE_PHONE) == [DEFAULT_HELP_TEXT, DEFAULT_ACKNOWLEDGEMENT]
+
+
+async def test_status_callbacks_out_of_order_never_move_a_message_back(twilio: Twilio) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    await twilio.text(number.phone_number, ALICE_PHONE, "hi")
+    [sid] = list(twilio.services.sms_sender.results)
+
+    async def callback(status: str, **extra: str) -> int:
+        form = {
+            "AccountSid": twilio.state.account_sid,
+            "MessageSid": sid,
+            "MessageStatus": status,
+            "From": number.phone_number,
+            "To": ALICE_PHONE,
+            **extra,
+        }
+        response = await twilio.post("/sms/status", form, twilio.state.sign(STATUS, form))
+        return int(response.status_code)
+
+    assert await callback("delivered") == 204
+    assert await callback("sent") == 204
+    record = await twilio.services.sms.store.get_message(sid)
+    assert record.status == "delivered"
+    forged = {"MessageSid": sid, "MessageStatus": "failed"}
+    response = await twilio.post("/sms/status", forged, twilio.state.sign(INBOUND, forged))
+    assert response.status_code == 403
+
+
+# --- through the real twilio client, against the fake ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTwilio]:
+    server = FakeTwilio()
+    with server.running():
+        yield server
+
+
+@pytest.fixture
+async def live(fake: FakeTwilio, tmp_path: Path) -> AsyncIterator[Twilio]:
+    fake.reset()
+    settings = app_settings(
+        tmp_path,
+        sms_transport="twilio",
+        twilio_account_sid=fake.state.account_sid,
+        twilio_auth_token=fake.state.auth_token,
+        twilio_api_base_url=fake.url,
+        twilio_from_number="+15005550006",
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        yield Twilio(client, fake.state)
+
+
+@pytest.mark.twilio
+async def test_provision_reply_status_and_price_through_twilio(
+    live: Twilio, fake: FakeTwilio
+) -> None:
+    number = await user_with_number(live.client, "alice")
+    owned = fake.state.owned_by_number(number.phone_number)
+    assert owned is not None
+    assert (owned.sms_url, owned.sms_method, owned.sms_fallback_url) == (INBOUND, "POST", INBOUND)
+
+    response = await live.text(number.phone_number, ALICE_PHONE, "hello")
+    assert response.status_code == 200
+    [sent] = fake.state.sent
+    assert (sent.from_, sent.to, sent.body) == (
+        number.phone_number,
+        ALICE_PHONE,
+        DEFAULT_ACKNOWLEDGEMENT,
+    )
+    assert sent.params["StatusCallback"] == STATUS
+
+    fake.state.deliver(sent.sid)
+    url, form, signature = fake.state.status_callback(sent.sid)
+    assert url == STATUS
+    assert (await live.post("/sms/status", form, signature)).status_code == 204
+    record = await live.services.sms.store.get_message(sent.sid)
+    assert record.status == "delivered"
+    outbound = live.services.sms.outbound
+    outbound.clock = FrozenClock(record.created_at + timedelta(minutes=10))
+    assert await in_app(live.client, outbound.refresh_prices) == 1
+    priced = await live.services.sms.store.get_message(sent.sid)
+    assert priced.price is not None
+
+
+@pytest.mark.twilio
+async def test_another_account_is_refused_even_with_the_right_token(
+    live: Twilio, fake: FakeTwilio
+) -> None:
+    number = await user_with_number(live.client, "alice")
+    form = live.inbound_form(number.phone_number, ALICE_PHONE, "hi")
+    form["AccountSid"] = "AC" + "9" * 32
+    response = await live.post("/sms/inbound", form, fake.state.sign(INBOUND, form))
+    assert response.status_code == 403
