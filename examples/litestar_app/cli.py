@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pa_core.config import Settings
 from pa_core.errors import ImproperlyConfigured, NotFound, PAError
 from pa_core.migrations import upgrade
+from pa_sms import migrations as _sms_migrations  # noqa: F401  (upgrade creates the SMS tables)
 
 __all__ = ["main"]
 
@@ -23,6 +24,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def _serve_sms(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    upgrade(settings.effective_database_url)
+    uvicorn.run(
+        "examples.litestar_app.sms_app:create_sms_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.sms_port,
         proxy_headers=True,
         log_level="info",
     )
@@ -70,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (PA_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (PA_PORT)")
     serve.set_defaults(handler=_serve)
+    serve_sms = sub.add_parser("serve-sms", help="migrate, then serve the SMS webhooks alone")
+    serve_sms.add_argument("--host", help="address to listen on (PA_HOST)")
+    serve_sms.add_argument("--port", type=int, help="port to listen on (PA_SMS_PORT, 8003)")
+    serve_sms.set_defaults(handler=_serve_sms)
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
     users = sub.add_parser("users", help="manage accounts").add_subparsers(
