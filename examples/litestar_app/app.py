@@ -26,6 +26,7 @@ from examples.litestar_app.controllers.sms import (
     SmsNumbersController,
     SmsWebhookController,
 )
+from examples.litestar_app.controllers.sms_usage import SmsAnalyticsController, SmsUsageController
 from examples.litestar_app.controllers.users import UsersController
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.problems import exception_handlers
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ConversationsController,
             AdminController,
             PermissionsController,
+            SmsUsageController,
+            SmsAnalyticsController,
             SmsWebhookController,
             SmsNumbersController,
             AdminSmsController,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from examples.litestar_app.schemas import MfaOut, UserOut
@@ -18,6 +18,7 @@ from examples.litestar_app.services_conversations import (
 )
 from examples.litestar_app.services_mfa import build_mfa_gate, build_mfa_service, build_sms_sender
 from examples.litestar_app.services_sms import SmsServices, build_sms_services
+from examples.litestar_app.services_sms_usage import SmsUsageServices, build_sms_usage_services
 from pa_core.accounts import AccountLimits, AccountService, AccountTimes
 from pa_core.audit import AuditRecorder
 from pa_core.auth import Authenticator
@@ -72,6 +73,7 @@ class Services:
     administration: RoleAdministration
     sms: SmsServices
     assistant: AssistantServices
+    sms_usage: SmsUsageServices = field(init=False)
 
     @property
     def sms_queue(self) -> InProcessJobQueue:
@@ -228,12 +230,23 @@ async def build_services(
             settings, clock, database=database, users=users, audit=audit
         ),
     )
+    services.sms_usage = build_sms_usage_services(
+        settings,
+        clock,
+        database=database,
+        sms=services.sms,
+        permissions=permissions,
+        users=users,
+        email=email,
+    )
     try:
         if settings.should_auto_migrate:  # the code registry is the source of truth
             await services.administration.sync(DEFAULT_REGISTRY)
         await services.sms.start()
+        await services.sms_usage.start()
         yield services
     finally:
+        await services.sms_usage.close()
         await services.assistant.close()
         await services.sms.close()
         await close_sms()
