@@ -191,7 +191,19 @@ class UsageStore(Protocol):
 
 def sum_counts(items: Iterable[UsageCounts]) -> UsageCounts:
     """The sum of ``items``."""
-    total = UsageCounts()
-    for item in items:
-        total = total + item
-    return total
+    columns = list(zip(*(_values(item) for item in items), strict=True))
+    return UsageCounts(*(sum(column) for column in columns)) if columns else UsageCounts()
+
+
+def _values(counts: UsageCounts) -> tuple[int, ...]:
+    return (
+        counts.messages_in,
+        counts.messages_out,
+        counts.segments_in,
+        counts.segments_out,
+        counts.delivered,
+        counts.failed,
+        counts.undelivered,
+        counts.cost_known_micros,
+        counts.cost_estimated_micros,
+    )
