@@ -124,20 +124,19 @@ class SmsRouter:
         """
         self.verifier.verify(self.inbound_url, params, signature)
         message = parse_inbound(params, self.clock.now())
-        if message.from_number in self.own_numbers or (
-            await self.store.active_number(message.from_number)
-        ):
+        found = await self.store.active_numbers([message.from_number, message.to_number])
+        if message.from_number in self.own_numbers or message.from_number in found:
             _logger.warning(
                 "SMS %s from our own number %s ignored", message.sid, message.from_number
             )
             return InboundOutcome.IGNORED
         key = f"sms:inbound:{message.sid}"
         if not await self.idempotency.set_if_absent(key, b"1", self.idempotency_ttl):
-            _logger.info("SMS %s is a repeat; not processed again", message.sid)
+            _logger.debug("SMS %s is a repeat; not processed again", message.sid)
             return InboundOutcome.DUPLICATE
         logged = False
         try:
-            number = await self.store.active_number(message.to_number)
+            number = found.get(message.to_number)
             if number is None or number.user_id is None:
                 _logger.warning(
                     "SMS %s to %s: no active number there; dropped", message.sid, message.to_number

@@ -263,3 +263,14 @@ async def test_opt_outs_are_per_number_and_handset(store: SmsStore, clock: Froze
     assert await store.clear_opt_out("+14155550100", HANDSET)
     assert not await store.clear_opt_out("+14155550100", HANDSET)
     assert not await store.is_opted_out("+14155550100", HANDSET)
+
+
+async def test_several_active_numbers_are_found_in_one_lookup(
+    store: SmsStore, clock: FrozenClock
+) -> None:
+    first, second = number(clock), number(clock, "+14155550101", BOB)
+    for n in (first, second):
+        await store.add_number(n, webhook(n))
+    await store.release_number(second.id, clock.now())
+    found = await store.active_numbers([first.phone_number, second.phone_number, "+1999"])
+    assert found == {first.phone_number: first}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -35,6 +36,10 @@ class SmsStore(Protocol):
 
     async def active_number(self, phone_number: str) -> PhoneNumber | None:
         """The active number whose E.164 value is ``phone_number``: the routing lookup."""
+        ...
+
+    async def active_numbers(self, phone_numbers: Sequence[str]) -> dict[str, PhoneNumber]:
+        """The active numbers among ``phone_numbers``, by E.164 value (one lookup for several)."""
         ...
 
     async def list_numbers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +43,15 @@ class MemorySmsStore:
             (n for n in self.numbers.values() if n.phone_number == phone_number and n.active),
             None,
         )
+
+    async def active_numbers(self, phone_numbers: Sequence[str]) -> dict[str, PhoneNumber]:
+        """See :meth:`SmsStore.active_numbers`."""
+        wanted = set(phone_numbers)
+        return {
+            n.phone_number: n
+            for n in self.numbers.values()
+            if n.active and n.phone_number in wanted
+        }
 
     async def list_numbers(
         self, *, user_id: str | None = None, active_only: bool = True

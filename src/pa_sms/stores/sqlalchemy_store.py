@@ -8,6 +8,8 @@ cannot move a message back.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,9 +17,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pa_core.errors import Conflict, NotFound
-from pa_core.stores.sqlalchemy import Database
+from pa_core.stores.sqlalchemy import Database, database_errors
 from pa_sms.models import (
     TERMINAL_STATUSES,
     Direction,
@@ -36,8 +39,11 @@ from pa_sms.stores.sqlalchemy_models import (
 
 __all__ = ["SqlSmsStore"]
 
+_NUMBERS = PhoneNumberRow.__table__
+_MESSAGES = SmsMessageRow.__table__
 
-def _number(row: PhoneNumberRow) -> PhoneNumber:
+
+def _number(row: Any) -> PhoneNumber:
     status: NumberStatus = "active" if row.status == "active" else "released"
     return PhoneNumber(
         id=row.id,
@@ -67,7 +73,7 @@ def _webhook(row: WebhookConfigurationRow) -> WebhookConfig:
     )
 
 
-def _message(row: SmsMessageRow) -> SmsRecord:
+def _message(row: Any) -> SmsRecord:
     direction: Direction = "inbound" if row.direction == "inbound" else "outbound"
     return SmsRecord(
         id=row.id,
@@ -109,6 +115,13 @@ class SqlSmsStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection in a transaction: the hot paths skip the ORM's bookkeeping."""
+        with database_errors():
+            async with self.database.engine.begin() as connection:
+                yield connection
+
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.database.dialect == "postgresql" else sqlite
         return dialect.insert(table)
@@ -149,13 +162,22 @@ class SqlSmsStore:
     async def active_number(self, phone_number: str) -> PhoneNumber | None:
         """See :meth:`SmsStore.active_number`."""
         query = (
-            select(PhoneNumberRow)
-            .where(PhoneNumberRow.phone_number == phone_number, PhoneNumberRow.status == "active")
+            select(_NUMBERS)
+            .where(_NUMBERS.c.phone_number == phone_number, _NUMBERS.c.status == "active")
             .limit(1)
         )
-        async with self.database.session() as session:
-            row = (await session.scalars(query)).first()
+        async with self._connection() as connection:
+            row = (await connection.execute(query)).first()
             return _number(row) if row is not None else None
+
+    async def active_numbers(self, phone_numbers: Sequence[str]) -> dict[str, PhoneNumber]:
+        """See :meth:`SmsStore.active_numbers`."""
+        query = select(_NUMBERS).where(
+            _NUMBERS.c.phone_number.in_(list(phone_numbers)), _NUMBERS.c.status == "active"
+        )
+        async with self._connection() as connection:
+            rows = (await connection.execute(query)).all()
+            return {row.phone_number: _number(row) for row in rows}
 
     async def list_numbers(
         self, *, user_id: str | None = None, active_only: bool = True
@@ -235,15 +257,15 @@ class SqlSmsStore:
             )
             .on_conflict_do_nothing(index_elements=["sid"])
         )
-        async with self.database.session() as session:
-            result: CursorResult[Any] = await session.execute(statement)  # type: ignore[assignment]
+        async with self._connection() as connection:
+            result: CursorResult[Any] = await connection.execute(statement)
             return bool(result.rowcount == 1)
 
     async def get_message(self, sid: str) -> SmsRecord | None:
         """See :meth:`SmsStore.get_message`."""
-        query = select(SmsMessageRow).where(SmsMessageRow.sid == sid)
-        async with self.database.session() as session:
-            row = (await session.scalars(query)).first()
+        query = select(_MESSAGES).where(_MESSAGES.c.sid == sid)
+        async with self._connection() as connection:
+            row = (await connection.execute(query)).first()
             return _message(row) if row is not None else None
 
     async def advance_status(
@@ -261,8 +283,8 @@ class SqlSmsStore:
             .where(SmsMessageRow.sid == sid, SmsMessageRow.status.not_in(not_before))
             .values(**values)
         )
-        async with self.database.session() as session:
-            result: CursorResult[Any] = await session.execute(statement)  # type: ignore[assignment]
+        async with self._connection() as connection:
+            result: CursorResult[Any] = await connection.execute(statement)
             return bool(result.rowcount == 1)
 
     async def set_price(self, sid: str, price: Decimal, unit: str | None, at: datetime) -> None:
@@ -272,8 +294,8 @@ class SqlSmsStore:
             .where(SmsMessageRow.sid == sid)
             .values(price=price, price_unit=unit, updated_at=at)
         )
-        async with self.database.session() as session:
-            await session.execute(statement)
+        async with self._connection() as connection:
+            await connection.execute(statement)
 
     async def messages_without_price(
         self, *, after: datetime, before: datetime, limit: int
@@ -302,16 +324,16 @@ class SqlSmsStore:
             .values(phone_number=number, handset=handset, opted_out_at=at)
             .on_conflict_do_nothing(index_elements=["phone_number", "handset"])
         )
-        async with self.database.session() as session:
-            await session.execute(statement)
+        async with self._connection() as connection:
+            await connection.execute(statement)
 
     async def clear_opt_out(self, number: str, handset: str) -> bool:
         """See :meth:`SmsStore.clear_opt_out`."""
         statement = delete(SmsOptOutRow).where(
             SmsOptOutRow.phone_number == number, SmsOptOutRow.handset == handset
         )
-        async with self.database.session() as session:
-            result: CursorResult[Any] = await session.execute(statement)  # type: ignore[assignment]
+        async with self._connection() as connection:
+            result: CursorResult[Any] = await connection.execute(statement)
             return bool(result.rowcount == 1)
 
     async def is_opted_out(self, number: str, handset: str) -> bool:
@@ -319,5 +341,5 @@ class SqlSmsStore:
         query = select(SmsOptOutRow.handset).where(
             SmsOptOutRow.phone_number == number, SmsOptOutRow.handset == handset
         )
-        async with self.database.session() as session:
-            return (await session.scalars(query)).first() is not None
+        async with self._connection() as connection:
+            return (await connection.execute(query)).first() is not None
