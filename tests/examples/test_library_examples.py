@@ -47,3 +47,17 @@ def test_mfa_example_prints_what_the_docs_promise(capsys: pytest.CaptureFixture[
         "remembered device skips the second step: True",
         "MfaStatus(totp=True, sms=False, backup_codes_remaining=9)",
     ]
+
+
+def test_sms_routing_example_prints_what_the_docs_promise(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runpy.run_path(str(ROOT / "examples" / "library" / "sms_routing.py"), run_name="__main__")
+    assert capsys.readouterr().out.splitlines() == [
+        "+14155550100 active",
+        "accepted",
+        "duplicate",
+        "True +15550000001 Got it. I'll take it from here.",
+        "['in', 'out']",
+        "True",
+    ]
