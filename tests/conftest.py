@@ -1,10 +1,18 @@
-"""Shared fixtures: the anyio backend, clocks, and real service databases per test run."""
+"""Shared fixtures: the anyio backend, clocks, and real service databases per test run.
+
+Databases are cloned from templates migrated once per run: ``sqlite_url`` and
+``postgres_url`` hold the newest schema; ``empty_sqlite_url`` and
+``empty_postgres_url`` hold nothing (for the migration tests).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -12,8 +20,9 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
+import pa_sms.migrations  # noqa: F401 - registers the pa_sms migration branch
 from pa_core.clock import FrozenClock
-from pa_core.migrations import upgrade_async
+from pa_core.migrations import upgrade
 from pa_core.stores.sqlalchemy import Database
 from tests.services import POSTGRES_URL, REDIS_URL, need, unique_name
 
@@ -26,6 +35,45 @@ def anyio_backend() -> str:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
+
+
+# --- SQLite ------------------------------------------------------------------------
+
+_sqlite_template: Path | None = None
+
+
+def migrated_sqlite_template() -> Path:
+    """A SQLite file at the newest schema, made once per test run."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        folder = Path(tempfile.mkdtemp(prefix="pa-template-"))
+        path = folder / "pa.sqlite3"
+        upgrade(f"sqlite+aiosqlite:///{path}")
+        _sqlite_template = path
+    return _sqlite_template
+
+
+def sqlite_copy(folder: Path) -> str:
+    """A migrated SQLite database in ``folder`` (a copy of the template); its URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "pa.sqlite3"
+    shutil.copyfile(migrated_sqlite_template(), target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated SQLite database for one test."""
+    return sqlite_copy(tmp_path)
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """An empty SQLite database for one test."""
+    return f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3"
+
+
+# --- PostgreSQL --------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -52,21 +100,44 @@ def _admin(server_url: str, sql: str) -> None:
         pool.submit(asyncio.run, run()).result()
 
 
-@pytest.fixture
-def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards.
+def _database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
-    Synchronous on purpose, so async fixtures can pick it with ``getfixturevalue``.
-    """
-    name = unique_name("pa_test")
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server_url: str) -> Iterator[str]:
+    """The name of a PostgreSQL database at the newest schema, made once per run."""
+    name = unique_name("pa_template")
     _admin(postgres_server_url, f'CREATE DATABASE "{name}"')
-    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(_database_url(postgres_server_url, name))
+    yield name
     _admin(postgres_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _scratch_database(server_url: str, template: str | None) -> Iterator[str]:
+    name = unique_name("pa_test")
+    clause = f' TEMPLATE "{template}"' if template else ""
+    _admin(server_url, f'CREATE DATABASE "{name}"{clause}')
+    yield _database_url(server_url, name)
+    _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def sqlite_url(tmp_path: object) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3"
+def postgres_url(postgres_server_url: str, postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database at the newest schema, for one test; dropped afterwards.
+
+    Synchronous on purpose, so async fixtures can pick it with ``getfixturevalue``.
+    """
+    yield from _scratch_database(postgres_server_url, postgres_template)
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    yield from _scratch_database(postgres_server_url, None)
+
+
+# --- Redis ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -93,18 +164,17 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
+# --- both SQL backends -------------------------------------------------------------------
+
+
 async def migrated_database(url: str) -> Database:
-    await upgrade_async(url)
+    """A :class:`Database` on a URL from ``sqlite_url`` / ``postgres_url`` (already migrated)."""
     return Database(url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     """A migrated database on each SQL backend."""
-    if request.param == "sqlite":
-        url = request.getfixturevalue("sqlite_url")
-    else:
-        url = request.getfixturevalue("postgres_url")
-    db = await migrated_database(url)
+    db = Database(request.getfixturevalue(f"{request.param}_url"))
     yield db
     await db.dispose()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+import anyio
 from litestar.testing import AsyncTestClient
 
 PASSWORD = "correct horse battery staple"
+
+T = TypeVar("T")
 
 
 def bearer(access_token: str) -> dict[str, str]:
@@ -48,3 +52,13 @@ async def register_and_login(
     user = await register(client, email, password)
     pair = await login(client, email, password)
     return {**pair, "user": user}
+
+
+async def in_app(client: AsyncTestClient[Any], fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Await ``fn(*args)`` on the app's own event loop.
+
+    The test client runs the app in a portal thread with a loop of its own; the
+    app's connection pools belong to that loop, so service calls made directly
+    from a test must go through it.
+    """
+    return await anyio.to_thread.run_sync(lambda: client.blocking_portal.call(fn, *args))

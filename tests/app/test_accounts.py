@@ -17,7 +17,7 @@ from pa_core.clock import FrozenClock
 from pa_core.email import MemoryOutbox
 from pa_core.pagination import PageRequest
 from tests.app.conftest import make_settings
-from tests.app.helpers import PASSWORD, bearer, login, register, register_and_login
+from tests.app.helpers import PASSWORD, bearer, in_app, login, register, register_and_login
 
 pytestmark = pytest.mark.anyio
 
@@ -37,7 +37,7 @@ def token_from_last_mail(client: AsyncTestClient[Any], to: str) -> str:
 
 async def audit_actions(client: AsyncTestClient[Any]) -> list[str]:
     log = client.app.state.services.audit.log
-    page = await log.list(AuditFilter(), PageRequest(limit=100))
+    page = await in_app(client, log.list, AuditFilter(), PageRequest(limit=100))
     return [e.action for e in page.items]
 
 
@@ -121,7 +121,8 @@ async def test_bad_input_is_a_validation_error_and_writes_nothing(
     assert problem["code"] == "validation_error"
     assert problem["errors"]
     assert all({"field", "message"} == set(e) for e in problem["errors"])
-    assert await client.app.state.services.users.get_by_email("ada@example.com") is None
+    users = client.app.state.services.users
+    assert await in_app(client, users.get_by_email, "ada@example.com") is None
 
 
 async def test_a_ten_megabyte_password_is_payload_too_large(client: AsyncTestClient[Any]) -> None:
@@ -295,7 +296,8 @@ async def test_a_disabled_account_cannot_log_in(client: AsyncTestClient[Any]) ->
 
     user_id = (await register(client))["id"]
     users = client.app.state.services.users
-    await users.update(replace(await users.get(user_id), disabled=True))
+    user = await in_app(client, users.get, user_id)
+    await in_app(client, users.update, replace(user, disabled=True))
     response = await client.post(
         "/api/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
     )
@@ -310,11 +312,8 @@ async def test_login_success_and_failure_are_audited(client: AsyncTestClient[Any
     actions = await audit_actions(client)
     assert {"account.register", "auth.login"} <= set(actions)
     log = client.app.state.services.audit.log
-    failures = [
-        e
-        for e in (await log.list(AuditFilter(action="auth.login"), PageRequest())).items
-        if e.outcome == "failure"
-    ]
+    page = await in_app(client, log.list, AuditFilter(action="auth.login"), PageRequest())
+    failures = [e for e in page.items if e.outcome == "failure"]
     assert failures[0].ip
     assert failures[0].request_id
     assert "nope" not in str(failures[0].details)

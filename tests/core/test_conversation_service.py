@@ -209,9 +209,9 @@ async def test_a_stream_in_one_process_hears_a_message_posted_in_another(
     from pa_core.conversations.redis import RedisMessageBroker
     from pa_core.stores.sqlalchemy import SqlConversationRepository, SqlUserRepository
     from pa_core.users import User
-    from tests.conftest import migrated_database
+    from tests.conftest import migrated_database, sqlite_copy
 
-    url = f"sqlite+aiosqlite:///{tmp_path}/shared.sqlite3"
+    url = sqlite_copy(tmp_path)
     db_a, db_b = await migrated_database(url), await migrated_database(url)
     broker_a = RedisMessageBroker.from_url(redis_url)
     broker_b = RedisMessageBroker.from_url(redis_url)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest) -> str:
-    value: str = request.getfixturevalue(f"{request.param}_url")
+    value: str = request.getfixturevalue(f"empty_{request.param}_url")
     return value
 
 

@@ -16,7 +16,7 @@ SMS_TABLES = {"user_phone_numbers", "webhook_configurations", "sms_messages", "s
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest) -> str:
-    value: str = request.getfixturevalue(f"{request.param}_url")
+    value: str = request.getfixturevalue(f"empty_{request.param}_url")
     return value
 
 
