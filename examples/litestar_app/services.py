@@ -44,6 +44,7 @@ from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
 from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
 from pa_core.users import User, UserRepository
+from pa_sms.conversation_recorder import ConversationServiceRecorder
 from pa_sms.jobs import InProcessJobQueue
 from pa_sms.transports import SmsTransport
 
@@ -203,6 +204,9 @@ async def build_services(
         audit=audit,
         sms_sender=sms_sender,
     )
+    assistant = build_assistant_services(
+        settings, clock, database=database, users=users, audit=audit
+    )
     roles = SqlRoleStore(database)
     permissions = PermissionService(roles, users, stores.kv, audit=audit)
     services = Services(
@@ -224,11 +228,15 @@ async def build_services(
         permissions=permissions,
         administration=RoleAdministration(users, roles, permissions, audit, audit.log, clock),
         sms=build_sms_services(
-            settings, clock, database=database, kv=stores.kv, users=users, transport=sms_sender
+            settings,
+            clock,
+            database=database,
+            kv=stores.kv,
+            users=users,
+            transport=sms_sender,
+            recorder=ConversationServiceRecorder(assistant.conversations),
         ),
-        assistant=build_assistant_services(
-            settings, clock, database=database, users=users, audit=audit
-        ),
+        assistant=assistant,
     )
     services.sms_usage = build_sms_usage_services(
         settings,

@@ -15,11 +15,12 @@ from litestar.testing import AsyncTestClient
 from examples.litestar_app.app import create_app
 from pa_core.clock import FrozenClock
 from pa_core.config import Settings
+from pa_core.pagination import PageRequest
 from pa_sms.agents import DEFAULT_ACKNOWLEDGEMENT
 from pa_sms.keywords import DEFAULT_HELP_TEXT
 from pa_sms.webhooks import webhook_auth_token
 from tests.app.conftest import make_settings
-from tests.app.helpers import register_and_login
+from tests.app.helpers import bearer, login, register_and_login
 from tests.sms.fake_twilio import FakeTwilio, FakeTwilioState
 
 pytestmark = pytest.mark.anyio
@@ -77,6 +78,19 @@ async def user_with_number(client: AsyncTestClient[Any], name: str, area: str = 
     return await in_app(client, lambda: numbers.provision(session["user"]["id"], area_code=area))
 
 
+async def said_in_conversation(twilio: Twilio, user_id: str) -> list[str]:
+    """What the user said by text, as recorded in their conversations."""
+    conversations = twilio.services.assistant.conversations
+    page = await in_app(twilio.client, conversations.list, user_id, PageRequest())
+    said: list[str] = []
+    for conversation in page.items:
+        messages = await in_app(
+            twilio.client, conversations.messages, user_id, conversation.id, PageRequest()
+        )
+        said += [m.body for m in messages.items if m.direction == "in"]
+    return said
+
+
 def app_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return make_settings(
         tmp_path,
@@ -109,10 +123,21 @@ async def test_a_message_is_answered_with_empty_twiml_and_the_reply_goes_out_by_
         DEFAULT_ACKNOWLEDGEMENT,
     )
     assert reply.status_callback == STATUS
-    recorded = twilio.services.sms.recorder.of(number.user_id)
-    assert [(m.direction, m.body) for m in recorded] == [
-        ("in", "remind me at 5"),
-        ("out", DEFAULT_ACKNOWLEDGEMENT),
+    # Both sides are in the user's "Text messages" conversation, channel sms.
+    tokens = await login(twilio.client, "alice@example.com")
+    headers = bearer(tokens["access_token"])
+    [conversation] = (await twilio.client.get("/api/v1/conversations", headers=headers)).json()[
+        "items"
+    ]
+    assert conversation["title"] == "Text messages"
+    messages = (
+        await twilio.client.get(
+            f"/api/v1/conversations/{conversation['id']}/messages", headers=headers
+        )
+    ).json()["items"]
+    assert [(m["direction"], m["channel"], m["body"]) for m in messages] == [
+        ("in", "sms", "remind me at 5"),
+        ("out", "sms", DEFAULT_ACKNOWLEDGEMENT),
     ]
 
 
@@ -183,9 +208,8 @@ async def test_a_message_to_alices_number_never_reaches_bob(twilio: Twilio) -> N
     alice = await user_with_number(twilio.client, "alice", "415")
     bob = await user_with_number(twilio.client, "bob", "212")
     await twilio.text(alice.phone_number, BOB_PHONE, "for alice only")
-    recorder = twilio.services.sms.recorder
-    assert [m.body for m in recorder.of(alice.user_id) if m.direction == "in"] == ["for alice only"]
-    assert recorder.of(bob.user_id) == []
+    assert await said_in_conversation(twilio, alice.user_id) == ["for alice only"]
+    assert await said_in_conversation(twilio, bob.user_id) == []
     assert {m.from_ for m in twilio.services.sms_sender.sent} == {alice.phone_number}
 
 
@@ -196,7 +220,7 @@ async def test_an_unknown_or_released_number_reaches_nobody(twilio: Twilio) -> N
         response = await twilio.text(to, ALICE_PHONE, "anyone?")
         assert (response.status_code, response.text) == (200, "<Response/>")
     assert twilio.services.sms_sender.sent == []
-    assert twilio.services.sms.recorder.messages == []
+    assert await said_in_conversation(twilio, number.user_id) == []
 
 
 async def test_our_own_number_as_sender_is_ignored(twilio: Twilio) -> None:
