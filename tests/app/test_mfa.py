@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -21,7 +20,6 @@ from pa_core.audit import AuditFilter, Outcome
 from pa_core.clock import FrozenClock
 from pa_core.config import Settings
 from pa_core.email import MemoryOutbox
-from pa_core.migrations import upgrade
 from pa_core.pagination import PageRequest
 from pa_sms.transports import RecordingTransport
 from tests.app.conftest import make_settings
@@ -31,20 +29,6 @@ pytestmark = pytest.mark.anyio
 
 PHONE = "+14155550123"
 STEP = timedelta(seconds=30)
-
-
-@pytest.fixture(scope="module")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One migrated SQLite file per module; each test starts from a copy (fast app start-up)."""
-    folder = tmp_path_factory.mktemp("mfa_template")
-    upgrade(make_settings(folder).effective_database_url)
-    return folder / "pa.sqlite3"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, migrated_template: Path) -> Settings:
-    shutil.copyfile(migrated_template, tmp_path / "pa.sqlite3")
-    return make_settings(tmp_path, auto_migrate=False)
 
 
 @pytest.fixture
@@ -647,16 +631,14 @@ async def test_the_totp_secret_is_not_readable_in_the_database(
 
 @pytest.mark.twilio
 async def test_with_the_twilio_transport_codes_go_out_from_the_service_number(
-    tmp_path: Path, migrated_template: Path
+    tmp_path: Path,
 ) -> None:
     from tests.sms.fake_twilio import FakeTwilio
 
-    shutil.copyfile(migrated_template, tmp_path / "pa.sqlite3")
     fake = FakeTwilio()
     with fake.running():
         settings = make_settings(
             tmp_path,
-            auto_migrate=False,
             sms_transport="twilio",
             twilio_account_sid=fake.state.account_sid,
             twilio_auth_token=fake.state.auth_token,
