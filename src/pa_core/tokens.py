@@ -375,7 +375,7 @@ class TokenService:
         self.leeway = leeway
         self._jwt = jwt.PyJWT()
         self.verified_cache_size = VERIFIED_CACHE_SIZE
-        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._verified: OrderedDict[str, Claims] = OrderedDict()
 
     @classmethod
     def from_settings(
@@ -461,10 +461,14 @@ class TokenService:
             InvalidToken: anything else is wrong (format, key, algorithm, signature,
                 a missing claim, issuer, audience, purpose, ``nbf`` or ``iat`` in the future).
         """
-        payload = self._verified.get(token)
-        if payload is not None:
+        purpose = TokenPurpose(purpose)
+        cached = self._verified.get(token)
+        if cached is not None:
             self._verified.move_to_end(token)
-            return self._check(payload, TokenPurpose(purpose))
+            if cached.purpose is not purpose:
+                raise InvalidToken()
+            self._check_times(cached.issued_at, cached.not_before, cached.expires_at)
+            return cached
         key = self._key_for(token)
         try:
             payload = self._jwt.decode(
@@ -483,10 +487,10 @@ class TokenService:
             )
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise InvalidToken() from exc
-        claims = self._check(payload, TokenPurpose(purpose))
+        claims = self._check(payload, purpose)
         # Only genuine, well-formed tokens are remembered; purpose and time are
         # checked again on every use, so a cached token still expires on time.
-        self._verified[token] = payload
+        self._verified[token] = claims
         if len(self._verified) > self.verified_cache_size:
             self._verified.popitem(last=False)
         return claims
@@ -505,6 +509,14 @@ class TokenService:
             raise InvalidToken()
         return key
 
+    def _check_times(self, issued_at: datetime, not_before: datetime, expires_at: datetime) -> None:
+        """Refuse a token issued in the future, not yet valid, or expired (within the leeway)."""
+        now = self.clock.now()
+        if issued_at > now + self.leeway or not_before > now + self.leeway:
+            raise InvalidToken()
+        if now >= expires_at + self.leeway:
+            raise TokenExpired()
+
     def _check(self, payload: dict[str, Any], purpose: TokenPurpose) -> Claims:
         if payload.get(PURPOSE_CLAIM) != purpose.value:
             raise InvalidToken()
@@ -514,13 +526,9 @@ class TokenService:
         issued_at = _instant(payload["iat"])
         not_before = _instant(payload["nbf"])
         expires_at = _instant(payload["exp"])
-        now = self.clock.now()
-        if issued_at > now + self.leeway or not_before > now + self.leeway:
-            raise InvalidToken()
         if expires_at <= issued_at:
             raise InvalidToken()
-        if now >= expires_at + self.leeway:
-            raise TokenExpired()
+        self._check_times(issued_at, not_before, expires_at)
         return Claims(
             subject=_text(payload["sub"]),
             purpose=purpose,
