@@ -81,7 +81,7 @@ class World:
 
 
 def build(clock: FrozenClock, encryptor: FieldEncryptor | None = None) -> World:
-    settings = Settings(_env_file=None, secret_key=SECRET)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, secret_key=SECRET)
     kv = MemoryKeyValueStore(clock)
     audit = AuditRecorder(MemoryAuditLog(), clock)
     key = settings.purpose_key("rate-limit-keys")
@@ -384,8 +384,8 @@ def test_unsafe_device_trust_settings_are_refused(
 async def test_a_secret_under_the_previous_key_still_works_and_is_re_encrypted(
     clock: FrozenClock,
 ) -> None:
-    old_settings = Settings(_env_file=None, secret_key=OLD_SECRET)  # type: ignore[call-arg]
-    new_settings = Settings(_env_file=None, secret_key=SECRET)  # type: ignore[call-arg]
+    old_settings = Settings(_env_file=None, secret_key=OLD_SECRET)
+    new_settings = Settings(_env_file=None, secret_key=SECRET)
     old = FieldEncryptor.from_settings(old_settings)
     world = build(clock, old)
     user, secret, _ = await user_with_totp(world)
