@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -64,3 +66,17 @@ async def test_upgrade_downgrade_upgrade_round_trips(url: str) -> None:
 async def test_autogenerate_finds_no_drift_between_models_and_migrations(url: str) -> None:
     upgrade(url)
     assert await _drift(url) == []
+
+
+def test_pa_core_has_a_single_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from pa_core.migrations import VERSIONS_DIR, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite:///unused.db"))
+    core_heads = [
+        head
+        for head in script.get_heads()
+        if VERSIONS_DIR in Path(script.get_revision(head).path).parents
+    ]
+    assert core_heads == ["0006"]
