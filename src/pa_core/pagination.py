@@ -5,13 +5,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pa_core.errors import ValidationFailed
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "PageRequest", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "Page",
+    "PageRequest",
+    "decode_cursor",
+    "encode_cursor",
+    "page_of",
+]
 
 T = TypeVar("T")
 
@@ -55,3 +63,14 @@ class PageRequest:
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
             raise ValidationFailed.for_field("limit", f"must be between 1 and {MAX_LIMIT}")
+
+
+def page_of(rows: Sequence[T], limit: int, position: Callable[[T], Sequence[Any]]) -> Page[T]:
+    """The first ``limit`` of ``rows`` as a page.
+
+    Fetch ``limit + 1`` rows: the extra one only tells whether another page
+    follows, whose cursor is then ``position`` of the last item kept.
+    """
+    items = list(rows[:limit])
+    more = len(rows) > limit
+    return Page(items, encode_cursor(position(items[-1])) if more else None)

@@ -14,7 +14,7 @@ import anyio
 from pa_core.conversations._cursors import cursor_id, cursor_instant, cursor_score, cursor_seq
 from pa_core.conversations.models import Conversation, Message, NewMessage, SearchHit
 from pa_core.conversations.search import SearchQuery
-from pa_core.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.profiles import KEEP, Keep
 
 __all__ = [
@@ -67,10 +67,7 @@ class MemoryConversationRepository:
             at, cid = decode_cursor(page.cursor, 2)
             position = (cursor_instant(at), cursor_id(cid))
             rows = [c for c in rows if (c.activity_at, c.id) < position]
-        items = rows[: page.limit]
-        more = len(rows) > page.limit
-        cursor = encode_cursor([items[-1].activity_at.isoformat(), items[-1].id]) if more else None
-        return Page(items, cursor)
+        return page_of(rows, page.limit, lambda c: [c.activity_at.isoformat(), c.id])
 
     async def update(
         self,
@@ -133,9 +130,7 @@ class MemoryConversationRepository:
             (after,) = decode_cursor(page.cursor, 1)
             after = cursor_seq(after)
         rows = await self.messages_after(owner_id, conversation_id, after, page.limit + 1)
-        items = rows[: page.limit]
-        more = len(rows) > page.limit
-        return Page(items, encode_cursor([items[-1].seq]) if more else None)
+        return page_of(rows, page.limit, lambda m: [m.seq])
 
     async def messages_after(
         self, owner_id: str, conversation_id: str, after_seq: int, limit: int
@@ -160,10 +155,7 @@ class MemoryConversationRepository:
             score, mid = decode_cursor(page.cursor, 2)
             position = (cursor_score(score), cursor_id(mid))
             hits = [h for h in hits if (h.score, h.message.id) < position]
-        items = hits[: page.limit]
-        more = len(hits) > page.limit
-        cursor = encode_cursor([items[-1].score, items[-1].message.id]) if more else None
-        return Page(items, cursor)
+        return page_of(hits, page.limit, lambda h: [h.score, h.message.id])
 
 
 class MemorySubscription:

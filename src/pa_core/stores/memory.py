@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pa_core.audit import AuditEvent, AuditFilter
 from pa_core.clock import Clock, SystemClock
 from pa_core.errors import EmailTaken, NotFound
-from pa_core.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.stores.base import KeyValueStore, normalize_ttl
 from pa_core.users import User
 
@@ -187,10 +187,7 @@ class MemoryUserRepository:
             at, uid = decode_cursor(page.cursor, 2)
             position = (datetime.fromisoformat(at), uid)
             ordered = [u for u in ordered if (u.created_at, u.id) > position]
-        items = ordered[: page.limit]
-        more = len(ordered) > page.limit
-        cursor = encode_cursor([items[-1].created_at.isoformat(), items[-1].id]) if more else None
-        return Page(items, cursor)
+        return page_of(ordered, page.limit, lambda u: [u.created_at.isoformat(), u.id])
 
     async def count_with_role(self, role: str) -> int:
         """How many users hold ``role``."""
@@ -221,7 +218,4 @@ class MemoryAuditLog:
             at, eid = decode_cursor(page.cursor, 2)
             position = (datetime.fromisoformat(at), eid)
             matching = [e for e in matching if (e.at, e.id) < position]
-        items = matching[: page.limit]
-        more = len(matching) > page.limit
-        cursor = encode_cursor([items[-1].at.isoformat(), items[-1].id]) if more else None
-        return Page(items, cursor)
+        return page_of(matching, page.limit, lambda e: [e.at.isoformat(), e.id])

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from pa_core.audit import AuditEvent, AuditFilter, Outcome
-from pa_core.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.stores.sqlalchemy.database import Database
 from pa_core.stores.sqlalchemy.models import AuditEventRow
 
@@ -78,8 +78,5 @@ class SqlAuditLog:
                 )
             )
         async with self.database.session() as session:
-            rows = list((await session.scalars(query)).all())
-        events = [_to_event(r) for r in rows[: page.limit]]
-        more = len(rows) > page.limit
-        cursor = encode_cursor([events[-1].at.isoformat(), events[-1].id]) if more else None
-        return Page(events, cursor)
+            events = [_to_event(r) for r in (await session.scalars(query)).all()]
+        return page_of(events, page.limit, lambda e: [e.at.isoformat(), e.id])

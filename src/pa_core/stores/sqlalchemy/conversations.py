@@ -41,7 +41,7 @@ from pa_core.conversations.models import (
     SearchHit,
 )
 from pa_core.conversations.search import SearchQuery
-from pa_core.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.profiles import KEEP, Keep
 from pa_core.stores.sqlalchemy.conversation_models import ConversationRow, MessageRow
 from pa_core.stores.sqlalchemy.database import Database
@@ -148,11 +148,8 @@ class SqlConversationRepository:
                 )
             )
         async with self.database.session() as session:
-            rows = list((await session.scalars(query)).all())
-        items = [_conversation(r) for r in rows[: page.limit]]
-        more = len(rows) > page.limit
-        cursor = encode_cursor([items[-1].activity_at.isoformat(), items[-1].id]) if more else None
-        return Page(items, cursor)
+            items = [_conversation(r) for r in (await session.scalars(query)).all()]
+        return page_of(items, page.limit, lambda c: [c.activity_at.isoformat(), c.id])
 
     async def update(
         self,
@@ -255,9 +252,7 @@ class SqlConversationRepository:
             (value,) = decode_cursor(page.cursor, 1)
             after = cursor_seq(value)
         rows = await self.messages_after(owner_id, conversation_id, after, page.limit + 1)
-        items = rows[: page.limit]
-        more = len(rows) > page.limit
-        return Page(items, encode_cursor([items[-1].seq]) if more else None)
+        return page_of(rows, page.limit, lambda m: [m.seq])
 
     async def messages_after(
         self, owner_id: str, conversation_id: str, after_seq: int, limit: int
@@ -331,11 +326,9 @@ class SqlConversationRepository:
             }
         found = [
             SearchHit(_message_from(r), conversations[r["conversation_id"]], float(r["score"]))
-            for r in rows[: page.limit]
+            for r in rows
         ]
-        more = len(rows) > page.limit
-        cursor = encode_cursor([found[-1].score, found[-1].message.id]) if more else None
-        return Page(found, cursor)
+        return page_of(found, page.limit, lambda h: [h.score, h.message.id])
 
 
 def _message_from(row: Any) -> Message:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, or_, select
 
 from pa_core.errors import EmailTaken, NotFound
-from pa_core.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.stores.sqlalchemy.database import Database
 from pa_core.stores.sqlalchemy.models import UserRoleRow, UserRow
 from pa_core.users import User
@@ -104,11 +104,8 @@ class SqlUserRepository:
                 )
             )
         async with self.database.session() as session:
-            rows = list((await session.scalars(query)).all())
-            users = [_to_user(r) for r in rows[: page.limit]]
-        more = len(rows) > page.limit
-        cursor = encode_cursor([users[-1].created_at.isoformat(), users[-1].id]) if more else None
-        return Page(users, cursor)
+            users = [_to_user(r) for r in (await session.scalars(query)).all()]
+        return page_of(users, page.limit, lambda u: [u.created_at.isoformat(), u.id])
 
     async def count_with_role(self, role: str) -> int:
         """How many users hold ``role`` directly."""
