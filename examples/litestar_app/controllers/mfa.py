@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from examples.litestar_app.schemas_mfa import (
@@ -45,7 +46,7 @@ class MfaController(Controller):
     @post("/mfa/totp/confirm", status_code=HTTP_200_OK, summary="Activate TOTP")
     async def totp_confirm(
         self,
-        data: CodeIn,
+        data: JSONBody[CodeIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
@@ -58,7 +59,7 @@ class MfaController(Controller):
     @delete("/mfa/totp", status_code=HTTP_204_NO_CONTENT, summary="Turn TOTP off")
     async def totp_disable(
         self,
-        data: PasswordIn,
+        data: JSONBody[PasswordIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
@@ -70,7 +71,7 @@ class MfaController(Controller):
     @post("/mfa/sms/setup", status_code=HTTP_202_ACCEPTED, summary="Start setting up SMS")
     async def sms_setup(
         self,
-        data: PhoneIn,
+        data: JSONBody[PhoneIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
@@ -82,7 +83,7 @@ class MfaController(Controller):
     @post("/mfa/sms/confirm", status_code=HTTP_200_OK, summary="Activate SMS")
     async def sms_confirm(
         self,
-        data: CodeIn,
+        data: JSONBody[CodeIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
@@ -95,7 +96,7 @@ class MfaController(Controller):
     @delete("/mfa/sms", status_code=HTTP_204_NO_CONTENT, summary="Turn SMS off")
     async def sms_disable(
         self,
-        data: PasswordIn,
+        data: JSONBody[PasswordIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
@@ -107,7 +108,7 @@ class MfaController(Controller):
     @post("/mfa/sms/send", status_code=HTTP_202_ACCEPTED, summary="Text a login code")
     async def sms_send(
         self,
-        data: MfaTokenIn,
+        data: JSONBody[MfaTokenIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
@@ -117,7 +118,7 @@ class MfaController(Controller):
     @post("/mfa/verify", status_code=HTTP_200_OK, summary="Complete a login")
     async def verify(
         self,
-        data: MfaVerifyIn,
+        data: JSONBody[MfaVerifyIn],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> MfaLoginOut:
@@ -134,7 +135,7 @@ class MfaController(Controller):
     @post("/mfa/backup-codes", status_code=HTTP_200_OK, summary="Regenerate backup codes")
     async def regenerate_backup_codes(
         self,
-        data: PasswordIn,
+        data: JSONBody[PasswordIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
