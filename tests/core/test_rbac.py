@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import anyio
+import anyio.lowlevel
 import pytest
 
 from pa_core.audit import AuditContext, AuditFilter, AuditRecorder, Outcome
@@ -498,3 +500,44 @@ async def test_listing_users_and_reading_the_trail_are_audited(world: World) -> 
     )
     assert [e.action for e in events.items] == ["admin.users_listed"]
     assert world.log.events[-1].action == "admin.audit_read"
+
+
+class YieldingUsers(MemoryUserRepository):
+    """Memory users whose reads yield to other tasks, as a database's would."""
+
+    async def get(self, user_id: str) -> User | None:
+        await anyio.lowlevel.checkpoint()
+        return await super().get(user_id)
+
+    async def count_with_role(self, role: str) -> int:
+        counted = await super().count_with_role(role)
+        await anyio.lowlevel.checkpoint()  # the answer travels back while others run
+        return counted
+
+    async def update(self, user: User) -> User:
+        await anyio.lowlevel.checkpoint()
+        return await super().update(user)
+
+
+async def test_two_administrators_removing_each_other_at_once_leave_one(
+    clock: FrozenClock,
+) -> None:
+    world = World(clock)
+    world.users = YieldingUsers()
+    world.admin.users = world.users
+    await world.user("first", ADMINISTRATOR)
+    await world.user("second", ADMINISTRATOR)
+    outcomes: list[str] = []
+
+    async def demote(actor: str, target: str) -> None:
+        try:
+            await world.admin.set_roles(actor, target, [USER])
+            outcomes.append("removed")
+        except LastAdministrator:
+            outcomes.append("refused")
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(demote, "first", "second")
+        group.start_soon(demote, "second", "first")
+    assert sorted(outcomes) == ["refused", "removed"]
+    assert await world.users.count_with_role(ADMINISTRATOR) == 1

@@ -18,7 +18,11 @@ from pa_core.pagination import Page, PageRequest
 from pa_core.rbac.registry import ADMINISTRATOR, Permission, Registry, Role
 from pa_core.rbac.service import PermissionService
 from pa_core.rbac.store import RoleStore, sync_registry
+from pa_core.stores.locks import held_lock
 from pa_core.users import User, UserRepository
+
+ROLE_CHANGE_LOCK = "rbac:role-change"
+"""The lock every change of a user's roles holds."""
 
 __all__ = [
     "AUDIT_READ_ACTION",
@@ -74,8 +78,7 @@ class RoleAdministration:
             ValidationFailed: an unknown role (field ``roles``).
             LastAdministrator: it would leave nobody holding ``administrator``.
         """
-        user = await self.users.get(user_id)
-        if user is None:
+        if await self.users.get(user_id) is None:
             raise NotFound("no such user")
         wanted = tuple(sorted(set(roles)))
         if len(wanted) > MAX_ROLES_PER_USER:
@@ -84,26 +87,32 @@ class RoleAdministration:
         unknown = [name for name in wanted if not catalogue.has_role(name)]
         if unknown:
             raise ValidationFailed.for_field("roles", f"unknown roles: {', '.join(unknown)}")
-        before = tuple(sorted(user.roles))
-        removes_admin = ADMINISTRATOR in before and ADMINISTRATOR not in wanted
-        if removes_admin and await self.users.count_with_role(ADMINISTRATOR) <= 1:
-            await self.audit.record(
-                ROLES_CHANGED_ACTION,
-                Outcome.FAILURE,
-                actor_id=actor_id,
-                target_type="user",
-                target_id=user_id,
-                context=context,
-                reason="last_administrator",
-                before=list(before),
-                requested=list(wanted),
+        # One role change at a time (across processes on Redis), so two administrators
+        # removing each other cannot both pass the last-administrator check.
+        async with held_lock(self.permissions.kv, ROLE_CHANGE_LOCK):
+            user = await self.users.get(user_id)
+            if user is None:
+                raise NotFound("no such user")
+            before = tuple(sorted(user.roles))
+            removes_admin = ADMINISTRATOR in before and ADMINISTRATOR not in wanted
+            if removes_admin and await self.users.count_with_role(ADMINISTRATOR) <= 1:
+                await self.audit.record(
+                    ROLES_CHANGED_ACTION,
+                    Outcome.FAILURE,
+                    actor_id=actor_id,
+                    target_type="user",
+                    target_id=user_id,
+                    context=context,
+                    reason="last_administrator",
+                    before=list(before),
+                    requested=list(wanted),
+                )
+                raise LastAdministrator()
+            if wanted == before:
+                return user
+            updated = await self.users.update(
+                dataclasses.replace(user, roles=wanted, updated_at=self.clock.now())
             )
-            raise LastAdministrator()
-        if wanted == before:
-            return user
-        updated = await self.users.update(
-            dataclasses.replace(user, roles=wanted, updated_at=self.clock.now())
-        )
         await self.permissions.invalidate()
         await self.audit.record(
             ROLES_CHANGED_ACTION,
