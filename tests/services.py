@@ -53,6 +53,14 @@ def need(url: str, name: str, variable: str) -> None:
     pytest.skip(message)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def unique_name(prefix: str) -> str:
     """A name no other test run uses."""
     return f"{prefix}_{secrets.token_hex(6)}"

@@ -17,23 +17,16 @@ from litestar.testing import AsyncTestClient
 from examples.litestar_app.app import create_app
 from tests.app.conftest import make_settings
 from tests.app.helpers import bearer, register_and_login
-from tests.services import services_required
+from tests.services import free_port, services_required
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisProcess:
     """A private redis-server this test may stop and start at will."""
 
     def __init__(self, tmp: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.tmp = tmp
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -20,7 +20,7 @@ from pa_sms.agents import DEFAULT_ACKNOWLEDGEMENT
 from pa_sms.keywords import DEFAULT_HELP_TEXT
 from pa_sms.webhooks import webhook_auth_token
 from tests.app.conftest import make_settings
-from tests.app.helpers import bearer, login, register_and_login
+from tests.app.helpers import bearer, in_app, login, register_and_login
 from tests.sms.fake_twilio import FakeTwilio, FakeTwilioState
 
 pytestmark = pytest.mark.anyio
@@ -65,11 +65,6 @@ class Twilio:
 
     def replies_to(self, phone: str) -> list[str]:
         return [m.body for m in self.services.sms_sender.sent if m.to == phone]
-
-
-async def in_app(client: AsyncTestClient[Any], function: Any, *args: Any) -> Any:
-    """Run ``function(*args)`` on the app's own event loop (the test client runs it in a thread)."""
-    return await anyio.to_thread.run_sync(lambda: client.blocking_portal.call(function, *args))
 
 
 async def user_with_number(client: AsyncTestClient[Any], name: str, area: str = "415") -> Any:

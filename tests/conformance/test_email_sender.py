@@ -7,7 +7,6 @@ import email.message
 import email.policy
 import io
 import logging
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from pa_core.email import (
     SmtpEmailSender,
 )
 from pa_core.errors import ServiceUnavailable
+from tests.services import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -61,13 +61,6 @@ class _SmtpSink:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _console() -> Backend:
     stream = io.StringIO()
     closed = io.StringIO()
@@ -92,12 +85,12 @@ def _memory() -> Backend:
 
 def _smtp() -> Backend:
     sink = _SmtpSink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     sender = SmtpEmailSender("127.0.0.1", port, sender="a@assistant.test", tls="none", timeout=5)
     nowhere = SmtpEmailSender(
-        "127.0.0.1", _free_port(), sender="a@assistant.test", tls="none", timeout=5
+        "127.0.0.1", free_port(), sender="a@assistant.test", tls="none", timeout=5
     )
     return Backend(sender, nowhere, lambda: list(sink.contents), controller.stop)
 
