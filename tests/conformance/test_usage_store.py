@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from pa_core.clock import FrozenClock
+from pa_sms.models import SmsRecord
 from pa_sms.usage import UsageCounts
 from tests.sms.usage_support import (
+    A_NUMBER,
     ALICE,
+    B_NUMBER,
     BACKENDS,
     BOB,
     N1,
     N2,
+    US_HANDSET,
     Backend,
     add_numbers,
     january_messages,
+    message,
     open_backend,
     utc,
 )
@@ -153,3 +158,79 @@ async def test_a_quota_notice_is_claimed_once_a_month(backend: Backend) -> None:
     assert await backend.usage.claim_quota_notice(ALICE, february, now)
     await backend.usage.forget_quota_notice(ALICE, january)
     assert await backend.usage.claim_quota_notice(ALICE, january, now)
+
+
+def _seven_weeks(logged_at: datetime) -> list[SmsRecord]:
+    """One message a day from 30 December 2024 (a Monday) to 16 February 2025, alternating users."""
+    first = date(2024, 12, 30)
+    records = []
+    for n in range(49):
+        day = first + timedelta(days=n)
+        alice = n % 2 == 0
+        records.append(
+            message(
+                f"SMW{n}",
+                utc(day.year, day.month, day.day, 17),
+                user_id=ALICE if alice else BOB,
+                number=A_NUMBER if alice else B_NUMBER,
+                handset=US_HANDSET,
+                segments=1 + n % 3,
+                status="delivered" if n % 5 else "failed",
+                price=Decimal("0.0079") if n % 4 == 0 else None,
+                logged_at=logged_at,
+            )
+        )
+    return records
+
+
+async def _expected(backend: Backend, group_by: str, since: date, until: date) -> dict[str, int]:
+    """Segments per key over ``[since, until]``, summed from the daily rollup rows."""
+    users, numbers = await backend.usage.snapshot()
+    found: dict[str, int] = {}
+    if group_by == "number":
+        for row in numbers:
+            if since <= row.day <= until:
+                found[row.phone_number] = found.get(row.phone_number, 0) + row.counts.segments_out
+    else:
+        for row in users:
+            if since <= row.day <= until:
+                found[row.user_id] = found.get(row.user_id, 0) + row.counts.segments_out
+    return found
+
+
+@pytest.mark.parametrize("group_by", ["user", "number"])
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        (date(2025, 1, 6), date(2025, 1, 19)),  # two whole weeks, no edge
+        (date(2025, 1, 2), date(2025, 1, 31)),  # edges at both ends
+        (date(2024, 12, 30), date(2025, 2, 16)),  # the whole log
+        (date(2025, 1, 8), date(2025, 1, 12)),  # inside one week
+        (date(2025, 1, 7), date(2025, 1, 13)),  # seven days, no whole week
+        (date(2025, 2, 16), date(2025, 2, 16)),  # one day
+    ],
+)
+async def test_totals_over_weeks_and_edge_days_equal_the_daily_sums(
+    backend: Backend, group_by: str, since: date, until: date
+) -> None:
+    for record in _seven_weeks(backend.clock.now()):
+        await backend.sms.add_message(record)
+    await backend.usage.refresh()
+    totals = await backend.usage.totals(group_by, since, until)  # type: ignore[arg-type]
+    assert {t.key: t.counts.segments_out for t in totals} == await _expected(
+        backend, group_by, since, until
+    )
+
+
+async def test_a_late_change_inside_a_whole_week_reaches_the_weekly_totals(
+    backend: Backend,
+) -> None:
+    for record in _seven_weeks(backend.clock.now()):
+        await backend.sms.add_message(record)
+    await backend.usage.refresh()
+    backend.clock.advance(timedelta(hours=2))
+    await backend.sms.set_price("SMW9", Decimal("0.5"), "USD", backend.clock.now())
+    await backend.usage.refresh()
+    totals = await backend.usage.totals("user", date(2025, 1, 6), date(2025, 1, 19))
+    bob = next(t for t in totals if t.key == BOB)
+    assert bob.counts.cost_known_micros == 500_000  # SMW9 (8 January) is Bob's only priced one

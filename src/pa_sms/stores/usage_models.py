@@ -6,6 +6,13 @@ and the record of quota notices. A number's rows also go with the number row
 (``CASCADE``), which is never deleted, only released. A rebuild after an
 erasure therefore gives the same rows as the cascade left.
 
+Weekly rollups (``sms_usage_weekly_user``, ``sms_usage_weekly_number``; weeks
+start on Monday) hold the sums of the daily rows of each week. They are derived
+from the daily rollups in the same transaction that recomputes a day, so a long
+report reads one row per key and week instead of seven (see
+:meth:`~pa_sms.stores.usage_sqlalchemy.SqlUsageStore.totals`). They go with a
+user or a number the same way as the daily rows.
+
 Two indexes are added to ``sms_messages`` for the rollups: ``updated_at`` (the
 refresh finds changed messages) and ``(user_id, created_at)`` (the quota counts a
 user's month exactly from the raw log).
@@ -26,6 +33,8 @@ __all__ = [
     "SmsUsageDailyNumberRow",
     "SmsUsageDailyUserRow",
     "SmsUsageStateRow",
+    "SmsUsageWeeklyNumberRow",
+    "SmsUsageWeeklyUserRow",
 ]
 
 Index("ix_sms_messages_updated_at", SmsMessageRow.updated_at)
@@ -64,6 +73,32 @@ class SmsUsageDailyNumberRow(_Counts, Base):
     __tablename__ = "sms_usage_daily_number"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    number_id: Mapped[str] = mapped_column(
+        ForeignKey("user_phone_numbers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    phone_number: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+
+
+class SmsUsageWeeklyUserRow(_Counts, Base):
+    """``sms_usage_weekly_user``: one user's messages of one week (Monday to Sunday)."""
+
+    __tablename__ = "sms_usage_weekly_user"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SmsUsageWeeklyNumberRow(_Counts, Base):
+    """``sms_usage_weekly_number``: one number's messages of one week (Monday to Sunday)."""
+
+    __tablename__ = "sms_usage_weekly_number"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
     number_id: Mapped[str] = mapped_column(
         ForeignKey("user_phone_numbers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
