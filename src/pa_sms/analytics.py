@@ -40,6 +40,7 @@ from pa_sms.pricing import (
     DEFAULT_CURRENCY,
     DEFAULT_NUMBER_MONTHLY_PRICE,
     day_bounds,
+    format_micros,
     format_money,
     from_micros,
     local_day,
@@ -170,8 +171,8 @@ class ReportLine:
             "failed": c.failed,
             "undelivered": c.undelivered,
             "delivery_rate": self.delivery_rate,
-            "cost": format_money(self.cost),
-            "estimated_cost": format_money(self.estimated_cost),
+            "cost": format_micros(c.cost_known_micros + c.cost_estimated_micros),
+            "estimated_cost": format_micros(c.cost_estimated_micros),
             "rental_cost": format_money(self.rental_cost),
             "currency": self.currency,
         }

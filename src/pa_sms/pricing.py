@@ -35,6 +35,7 @@ __all__ = [
     "HeldNumber",
     "SegmentPricing",
     "day_bounds",
+    "format_micros",
     "format_money",
     "from_micros",
     "local_day",
@@ -76,6 +77,16 @@ def format_money(amount: Decimal) -> str:
     if value.as_tuple().exponent > -2:  # type: ignore[operator]
         value = value.quantize(_MIN_PLACES)
     return f"{value:f}"
+
+
+def format_micros(micros: int) -> str:
+    """:func:`format_money` of ``micros`` millionths, in integer arithmetic (reports format thousands).
+
+    ``7900`` -> ``"0.0079"``, ``1_150_000`` -> ``"1.15"``, ``0`` -> ``"0.00"``.
+    """
+    whole, fraction = divmod(abs(micros), MICROS)
+    digits = f"{fraction:06d}".rstrip("0").ljust(2, "0")
+    return f"{'-' if micros < 0 else ''}{whole}.{digits}"
 
 
 @dataclass(frozen=True, slots=True)

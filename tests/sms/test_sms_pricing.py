@@ -12,6 +12,7 @@ from pa_sms.models import SmsRecord
 from pa_sms.pricing import (
     HeldNumber,
     SegmentPricing,
+    format_micros,
     format_money,
     from_micros,
     rental_by_day,
@@ -42,6 +43,14 @@ def held(start: tuple[int, ...], end: tuple[int, ...] | None, price: str | None)
 )
 def test_money_is_a_decimal_string_to_the_millionth(amount: str, text: str) -> None:
     assert format_money(Decimal(amount)) == text
+
+
+@pytest.mark.parametrize(
+    "micros", [0, 1, 10, 7900, 15_800, 100_000, 1_150_000, 2_000_000, 123_456_789]
+)
+def test_micros_are_formatted_as_format_money_formats_their_amount(micros: int) -> None:
+    assert format_micros(micros) == format_money(from_micros(micros))
+    assert format_micros(-micros) == format_money(from_micros(-micros))
 
 
 def test_micros_round_trip() -> None:
