@@ -33,9 +33,7 @@ class AnalyticsLineOut(msgspec.Struct):
     @classmethod
     def of(cls, line: ReportLine, key: str | None) -> AnalyticsLineOut:
         """The API's line from the library's."""
-        values = line.as_dict()
-        values["key"] = key
-        return cls(**values)
+        return cls(key, *line.row()[1:])
 
 
 class AnalyticsOut(msgspec.Struct):
