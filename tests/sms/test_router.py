@@ -200,11 +200,11 @@ async def test_a_claim_is_given_back_when_logging_fails_so_twilio_can_retry(rig:
     async def down(record: Any) -> bool:
         raise ServiceUnavailable("db down", dependency="database")
 
-    original = rig.store.add_message
-    rig.store.add_message = down  # type: ignore[method-assign]
+    original = rig.store.log_inbound
+    rig.store.log_inbound = down  # type: ignore[method-assign]
     with pytest.raises(ServiceUnavailable):
         await rig.router.receive(params, signature)
-    rig.store.add_message = original  # type: ignore[method-assign]
+    rig.store.log_inbound = original  # type: ignore[method-assign]
     assert await rig.router.receive(params, signature) == "accepted"
 
 

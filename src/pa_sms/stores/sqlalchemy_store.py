@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,6 +24,7 @@ from pa_core.stores.sqlalchemy import Database, database_errors
 from pa_sms.models import (
     TERMINAL_STATUSES,
     Direction,
+    InboundRoute,
     NumberStatus,
     PhoneNumber,
     SmsRecord,
@@ -41,6 +42,7 @@ __all__ = ["SqlSmsStore"]
 
 _NUMBERS = PhoneNumberRow.__table__
 _MESSAGES = SmsMessageRow.__table__
+_OPT_OUTS = SmsOptOutRow.__table__
 
 
 def _number(row: Any) -> PhoneNumber:
@@ -96,6 +98,36 @@ def _message(row: Any) -> SmsRecord:
     )
 
 
+def _message_values(record: SmsRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "sid": record.sid,
+        "direction": record.direction,
+        "from_number": record.from_number,
+        "to_number": record.to_number,
+        "user_id": record.user_id,
+        "number_id": record.number_id,
+        "segments": record.segments,
+        "encoding": record.encoding,
+        "status": record.status,
+        "error_code": record.error_code,
+        "price": record.price,
+        "price_unit": record.price_unit,
+        "estimated_cost": record.estimated_cost,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "completed_at": record.completed_at,
+    }
+
+
+def _route_of(own: bool, number_id: str | None, user_id: str | None, logged: bool) -> InboundRoute:
+    if own:
+        return InboundRoute("own_number")
+    if number_id is None or user_id is None:
+        return InboundRoute("unrouted")
+    return InboundRoute("logged" if logged else "duplicate", number_id, user_id)
+
+
 def _webhook_values(config: WebhookConfig) -> dict[str, Any]:
     return {
         "number_id": config.number_id,
@@ -121,6 +153,13 @@ class SqlSmsStore:
         with database_errors():
             async with self.database.engine.begin() as connection:
                 yield connection
+
+    @asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection without ``BEGIN``/``COMMIT``: for one self-contained statement."""
+        with database_errors():
+            async with self.database.engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.database.dialect == "postgresql" else sqlite
@@ -236,30 +275,65 @@ class SqlSmsStore:
         """See :meth:`SmsStore.add_message` (``ON CONFLICT (sid) DO NOTHING``)."""
         statement = (
             self._insert(SmsMessageRow)
-            .values(
-                id=record.id,
-                sid=record.sid,
-                direction=record.direction,
-                from_number=record.from_number,
-                to_number=record.to_number,
-                user_id=record.user_id,
-                number_id=record.number_id,
-                segments=record.segments,
-                encoding=record.encoding,
-                status=record.status,
-                error_code=record.error_code,
-                price=record.price,
-                price_unit=record.price_unit,
-                estimated_cost=record.estimated_cost,
-                created_at=record.created_at,
-                updated_at=record.updated_at,
-                completed_at=record.completed_at,
-            )
+            .values(**_message_values(record))
             .on_conflict_do_nothing(index_elements=["sid"])
         )
-        async with self._connection() as connection:
+        async with self._autocommit() as connection:
             result: CursorResult[Any] = await connection.execute(statement)
             return bool(result.rowcount == 1)
+
+    async def log_inbound(self, record: SmsRecord) -> InboundRoute:
+        """See :meth:`SmsStore.log_inbound`: one statement on PostgreSQL, one transaction else."""
+        n = _NUMBERS.c
+        target = select(n.id, n.user_id).where(
+            n.phone_number == record.to_number, n.status == "active", n.user_id.is_not(None)
+        )
+        own = exists().where(n.phone_number == record.from_number, n.status == "active")
+        if self.database.dialect != "postgresql":
+            async with self._connection() as connection:
+                found = (await connection.execute(target.limit(1))).first()
+                is_own = bool(await connection.scalar(select(own)))
+                logged = False
+                if found is not None and not is_own:
+                    logged = await self._insert_message(connection, record, found.id, found.user_id)
+                return _route_of(is_own, found and found.id, found and found.user_id, logged)
+        route = target.limit(1).cte("route")
+        values = _message_values(record) | {"number_id": route.c.id, "user_id": route.c.user_id}
+        columns = list(values)
+        chosen = select(
+            *(
+                v if k in ("number_id", "user_id") else literal(v, _MESSAGES.c[k].type)
+                for k, v in values.items()
+            )
+        ).where(~own)
+        inserted = (
+            postgresql.insert(SmsMessageRow)
+            .from_select(columns, chosen)
+            .on_conflict_do_nothing(index_elements=["sid"])
+            .returning(_MESSAGES.c.id)
+            .cte("inserted")
+        )
+        statement = select(
+            own.label("own"),
+            select(route.c.id).scalar_subquery().label("number_id"),
+            select(route.c.user_id).scalar_subquery().label("user_id"),
+            exists(select(inserted.c.id)).label("logged"),
+        )
+        async with self._autocommit() as connection:
+            row = (await connection.execute(statement)).one()
+        return _route_of(row.own, row.number_id, row.user_id, row.logged)
+
+    async def _insert_message(
+        self, connection: AsyncConnection, record: SmsRecord, number_id: str, user_id: str
+    ) -> bool:
+        values = _message_values(record) | {"number_id": number_id, "user_id": user_id}
+        statement = (
+            self._insert(SmsMessageRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["sid"])
+        )
+        result: CursorResult[Any] = await connection.execute(statement)
+        return bool(result.rowcount == 1)
 
     async def get_message(self, sid: str) -> SmsRecord | None:
         """See :meth:`SmsStore.get_message`."""
@@ -343,3 +417,20 @@ class SqlSmsStore:
         )
         async with self._connection() as connection:
             return (await connection.execute(query)).first() is not None
+
+    async def reply_context(self, number: str, handset: str) -> tuple[PhoneNumber | None, bool]:
+        """See :meth:`SmsStore.reply_context` (one query)."""
+        opted_out = exists().where(
+            _OPT_OUTS.c.phone_number == number, _OPT_OUTS.c.handset == handset
+        )
+        query = (
+            select(opted_out.label("opted_out"), _NUMBERS)
+            .select_from(_NUMBERS)
+            .where(_NUMBERS.c.phone_number == number, _NUMBERS.c.status == "active")
+            .limit(1)
+        )
+        async with self._autocommit() as connection:
+            row = (await connection.execute(query)).first()
+            if row is None:
+                return None, bool(await connection.scalar(select(opted_out)))
+            return _number(row), bool(row.opted_out)
