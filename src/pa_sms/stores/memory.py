@@ -109,7 +109,7 @@ class MemorySmsStore:
         if number is None or number.user_id is None:
             return InboundRoute("unrouted")
         if record.sid in self.messages:
-            return InboundRoute("duplicate")
+            return InboundRoute("duplicate", number.id, number.user_id)
         self.messages[record.sid] = replace(record, user_id=number.user_id, number_id=number.id)
         return InboundRoute("logged", number.id, number.user_id)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, exists, literal, select, update
+from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -118,6 +118,46 @@ def _message_values(record: SmsRecord) -> dict[str, Any]:
         "updated_at": record.updated_at,
         "completed_at": record.completed_at,
     }
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# Route, loop guard and log in one round trip (PostgreSQL). Plain SQL, prepared
+# once by the driver: the webhook's hot path pays no statement building.
+_LOG_INBOUND_PG = text(
+    """
+WITH route AS (
+    SELECT id, user_id FROM user_phone_numbers
+    WHERE phone_number = :to_number AND status = 'active' AND user_id IS NOT NULL
+    LIMIT 1
+), own AS (
+    SELECT EXISTS (
+        SELECT 1 FROM user_phone_numbers
+        WHERE phone_number = :from_number AND status = 'active'
+    ) AS own
+), inserted AS (
+    INSERT INTO sms_messages (
+        id, sid, direction, from_number, to_number, user_id, number_id, segments,
+        encoding, status, error_code, price, price_unit, estimated_cost,
+        created_at, updated_at, completed_at
+    )
+    SELECT CAST(:id AS VARCHAR), CAST(:sid AS VARCHAR), CAST(:direction AS VARCHAR),
+        CAST(:from_number AS VARCHAR), CAST(:to_number AS VARCHAR), route.user_id, route.id,
+        CAST(:segments AS INTEGER), CAST(:encoding AS VARCHAR), CAST(:status AS VARCHAR),
+        CAST(:error_code AS INTEGER), CAST(:price AS VARCHAR), CAST(:price_unit AS VARCHAR),
+        CAST(:estimated_cost AS VARCHAR), CAST(:created_at AS TIMESTAMPTZ),
+        CAST(:updated_at AS TIMESTAMPTZ), CAST(:completed_at AS TIMESTAMPTZ)
+    FROM route, own WHERE NOT own.own
+    ON CONFLICT (sid) DO NOTHING
+    RETURNING id
+)
+SELECT own.own AS own, (SELECT id FROM route) AS number_id,
+    (SELECT user_id FROM route) AS user_id, EXISTS (SELECT 1 FROM inserted) AS logged
+FROM own
+"""
+)
 
 
 def _route_of(own: bool, number_id: str | None, user_id: str | None, logged: bool) -> InboundRoute:
@@ -297,30 +337,11 @@ class SqlSmsStore:
                 if found is not None and not is_own:
                     logged = await self._insert_message(connection, record, found.id, found.user_id)
                 return _route_of(is_own, found and found.id, found and found.user_id, logged)
-        route = target.limit(1).cte("route")
-        values = _message_values(record) | {"number_id": route.c.id, "user_id": route.c.user_id}
-        columns = list(values)
-        chosen = select(
-            *(
-                v if k in ("number_id", "user_id") else literal(v, _MESSAGES.c[k].type)
-                for k, v in values.items()
-            )
-        ).where(~own)
-        inserted = (
-            postgresql.insert(SmsMessageRow)
-            .from_select(columns, chosen)
-            .on_conflict_do_nothing(index_elements=["sid"])
-            .returning(_MESSAGES.c.id)
-            .cte("inserted")
-        )
-        statement = select(
-            own.label("own"),
-            select(route.c.id).scalar_subquery().label("number_id"),
-            select(route.c.user_id).scalar_subquery().label("user_id"),
-            exists(select(inserted.c.id)).label("logged"),
-        )
+        values = _message_values(record)
+        values["estimated_cost"] = _decimal_text(record.estimated_cost)
+        values["price"] = _decimal_text(record.price)
         async with self._autocommit() as connection:
-            row = (await connection.execute(statement)).one()
+            row = (await connection.execute(_LOG_INBOUND_PG, values)).one()
         return _route_of(row.own, row.number_id, row.user_id, row.logged)
 
     async def _insert_message(
