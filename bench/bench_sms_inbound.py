@@ -249,6 +249,7 @@ async def run(args: argparse.Namespace) -> int:
         "PA_SMS_SEGMENTS_PER_SECOND": "1000000",
         "PA_AUTO_MIGRATE": "false",
         "PA_DB_POOL_SIZE": "10",
+        "PA_DB_POOL_PRE_PING": "true" if args.pre_ping else "false",
         "PA_SMS_JOB_QUEUE": args.queue,
         "PA_SMS_WORKER_IN_APP": "false" if redis_queue and args.sms_workers else "true",
         "PA_SMS_WORKER_CONCURRENCY": str(args.job_concurrency),
@@ -270,7 +271,8 @@ async def run(args: argparse.Namespace) -> int:
         app += ["--log-level", "warning", "--no-access-log"]
         processes.append(subprocess.Popen(app, cwd=ROOT, env=env))  # noqa: ASYNC220
         for _ in range(args.sms_workers if redis_queue else 0):
-            worker = [sys.executable, "-m", "examples.litestar_app", "sms-worker"]
+            worker = ["nice", "-n", str(args.worker_nice), sys.executable, "-m"]
+            worker += ["examples.litestar_app", "sms-worker"]
             processes.append(
                 subprocess.Popen(worker, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # noqa: ASYNC220
             )
@@ -299,7 +301,11 @@ async def run(args: argparse.Namespace) -> int:
         latencies.sort()
         errors = sum(n for status, n in statuses.items() if status != 200)
         shape = f"{args.workers} uvicorn worker(s)"
-        shape += f" + {args.sms_workers} sms-worker(s)" if redis_queue else " (in-process jobs)"
+        shape += (
+            f" + {args.sms_workers} sms-worker(s) at nice {args.worker_nice}"
+            if redis_queue
+            else " (in-process jobs)"
+        )
         print(f"requests sent:          {len(order)} ({len(order) - unique} duplicates)")
         print(f"processes:              {shape}, job queue {args.queue}")
         print(
@@ -351,6 +357,12 @@ def main() -> None:
     parser.add_argument("--sms-workers", type=int, default=1, help="sms-worker processes")
     parser.add_argument("--queue", choices=["redis", "inprocess"], default="redis")
     parser.add_argument("--job-concurrency", type=int, default=16, help="jobs per process")
+    parser.add_argument(
+        "--worker-nice", type=int, default=10, help="nice level of the sms-worker processes"
+    )
+    parser.add_argument(
+        "--pre-ping", action="store_true", help="keep PA_DB_POOL_PRE_PING on (3 round trips)"
+    )
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for replies")
     raise SystemExit(asyncio.run(run(parser.parse_args())))
 

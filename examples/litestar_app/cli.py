@@ -69,7 +69,12 @@ def _sms_worker(settings: Settings, _: argparse.Namespace) -> int:
     if settings.sms_job_queue != "redis":
         print("error: sms-worker needs PA_SMS_JOB_QUEUE=redis (and PA_REDIS_URL)", file=sys.stderr)
         return 2
-    return asyncio.run(_run_sms_worker(settings))
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is part of the app's dependencies
+        return asyncio.run(_run_sms_worker(settings))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_run_sms_worker(settings))
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:

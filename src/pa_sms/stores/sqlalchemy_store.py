@@ -324,12 +324,12 @@ class SqlSmsStore:
 
     async def log_inbound(self, record: SmsRecord) -> InboundRoute:
         """See :meth:`SmsStore.log_inbound`: one statement on PostgreSQL, one transaction else."""
-        n = _NUMBERS.c
-        target = select(n.id, n.user_id).where(
-            n.phone_number == record.to_number, n.status == "active", n.user_id.is_not(None)
-        )
-        own = exists().where(n.phone_number == record.from_number, n.status == "active")
         if self.database.dialect != "postgresql":
+            n = _NUMBERS.c
+            target = select(n.id, n.user_id).where(
+                n.phone_number == record.to_number, n.status == "active", n.user_id.is_not(None)
+            )
+            own = exists().where(n.phone_number == record.from_number, n.status == "active")
             async with self._connection() as connection:
                 found = (await connection.execute(target.limit(1))).first()
                 is_own = bool(await connection.scalar(select(own)))
