@@ -308,9 +308,9 @@ async def run(args: argparse.Namespace) -> int:
         )
         print(f"requests sent:          {len(order)} ({len(order) - unique} duplicates)")
         print(f"processes:              {shape}, job queue {args.queue}")
-        print(
-            f"concurrency:            {args.concurrency} connections, {args.job_concurrency} jobs"
-        )
+        jobs = args.job_concurrency
+        print(f"concurrency:            {args.concurrency} connections, {jobs} jobs a process")
+        print(f"database pool pre-ping: {'on' if args.pre_ping else 'off'}")
         print("-- intake (webhook answers)")
         print(f"throughput:             {len(order) / elapsed:.0f} messages/s in {elapsed:.1f} s")
         print(
@@ -353,7 +353,7 @@ def main() -> None:
     parser.add_argument("--duplicates", type=float, default=0.1, help="share of repeats")
     parser.add_argument("--users", type=int, default=100, help="users, one number each")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--sms-workers", type=int, default=1, help="sms-worker processes")
     parser.add_argument("--queue", choices=["redis", "inprocess"], default="redis")
     parser.add_argument("--job-concurrency", type=int, default=16, help="jobs per process")
