@@ -48,7 +48,6 @@ PRICE_REFRESH_INTERVAL = timedelta(minutes=5)
 _logger = logging.getLogger("pa_sms.app")
 
 
-
 class SmsJobQueue(JobQueue, Protocol):
     """The queue the agents' jobs wait in (``PA_SMS_JOB_QUEUE``): what the app drives of it."""
 
