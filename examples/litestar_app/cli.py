@@ -1,4 +1,4 @@
-"""The command line of the reference service: ``serve``, ``migrate``, ``users promote``."""
+"""The command line of the reference service: ``serve``, ``sms-worker``, ``migrate``, ``users``."""
 
 from __future__ import annotations
 
@@ -43,6 +43,38 @@ def _serve_sms(settings: Settings, args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+async def _run_sms_worker(settings: Settings) -> int:
+    """Run agents' jobs from the Redis queue until SIGTERM or SIGINT, then finish those in hand."""
+    import signal
+
+    from examples.litestar_app.services import build_services
+    from pa_sms.jobs_redis import RedisJobQueue
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with build_services(settings) as services:
+        queue = services.sms.queue
+        assert isinstance(queue, RedisJobQueue)
+        await queue.start()
+        print(f"sms-worker {queue.consumer} is taking jobs from {queue.stream}", flush=True)
+        await stop.wait()
+    return 0
+
+
+def _sms_worker(settings: Settings, _: argparse.Namespace) -> int:
+    if settings.sms_job_queue != "redis":
+        print("error: sms-worker needs PA_SMS_JOB_QUEUE=redis (and PA_REDIS_URL)", file=sys.stderr)
+        return 2
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is part of the app's dependencies
+        return asyncio.run(_run_sms_worker(settings))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_run_sms_worker(settings))
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
@@ -90,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_sms.add_argument("--host", help="address to listen on (PA_HOST)")
     serve_sms.add_argument("--port", type=int, help="port to listen on (PA_SMS_PORT, 8003)")
     serve_sms.set_defaults(handler=_serve_sms)
+    worker = sub.add_parser("sms-worker", help="run SMS agents' jobs from the Redis job queue")
+    worker.set_defaults(handler=_sms_worker)
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
     migrate.set_defaults(handler=_migrate)
     users = sub.add_parser("users", help="manage accounts").add_subparsers(

@@ -17,7 +17,7 @@ from examples.litestar_app.services_conversations import (
     build_assistant_services,
 )
 from examples.litestar_app.services_mfa import build_mfa_gate, build_mfa_service, build_sms_sender
-from examples.litestar_app.services_sms import SmsServices, build_sms_services
+from examples.litestar_app.services_sms import SmsJobQueue, SmsServices, build_sms_services
 from examples.litestar_app.services_sms_usage import SmsUsageServices, build_sms_usage_services
 from pa_core.accounts import AccountLimits, AccountService, AccountTimes
 from pa_core.audit import AuditRecorder
@@ -45,7 +45,6 @@ from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
 from pa_core.users import User, UserRepository
 from pa_sms.conversation_recorder import ConversationServiceRecorder
-from pa_sms.jobs import InProcessJobQueue
 from pa_sms.transports import SmsTransport
 
 __all__ = ["Services", "build_services"]
@@ -77,7 +76,7 @@ class Services:
     sms_usage: SmsUsageServices = field(init=False)
 
     @property
-    def sms_queue(self) -> InProcessJobQueue:
+    def sms_queue(self) -> SmsJobQueue:
         """The queue running SMS agents outside requests (tests ``await`` its ``join()``)."""
         return self.sms.queue
 

@@ -11,9 +11,11 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from pa_core.clock import Clock
 from pa_core.config import Settings
+from pa_core.errors import ImproperlyConfigured
 from pa_core.stores import KeyValueStore
 from pa_core.stores.sqlalchemy import Database
 from pa_core.users import UserRepository
@@ -23,7 +25,8 @@ from pa_sms.agents import (
     DefaultAgent,
     MemoryConversationRecorder,
 )
-from pa_sms.jobs import InProcessJobQueue
+from pa_sms.jobs import InProcessJobQueue, JobQueue
+from pa_sms.jobs_redis import RedisJobQueue
 from pa_sms.manager import NumberManager
 from pa_sms.numbers import MemoryNumberProvider, NumberProvider
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
@@ -37,12 +40,33 @@ from pa_sms.webhooks import (
     webhook_auth_token,
 )
 
-__all__ = ["PRICE_REFRESH_INTERVAL", "SmsServices", "build_sms_services"]
+__all__ = ["PRICE_REFRESH_INTERVAL", "SmsJobQueue", "SmsServices", "build_sms_services"]
 
 PRICE_REFRESH_INTERVAL = timedelta(minutes=5)
 """How often the prices Twilio filled in after delivery are fetched."""
 
 _logger = logging.getLogger("pa_sms.app")
+
+
+class SmsJobQueue(JobQueue, Protocol):
+    """The queue the agents' jobs wait in (``PA_SMS_JOB_QUEUE``): what the app drives of it."""
+
+    @property
+    def failures(self) -> int:
+        """Jobs that raised in this process."""
+        ...
+
+    async def start(self) -> None:
+        """Start running jobs in this process."""
+        ...
+
+    async def join(self) -> None:
+        """Wait until every job submitted so far has been processed."""
+        ...
+
+    async def close(self) -> None:
+        """Stop running jobs, after finishing those in hand."""
+        ...
 
 
 @dataclass
@@ -55,12 +79,17 @@ class SmsServices:
     numbers: NumberManager
     agents: AgentRegistry
     recorder: ConversationRecorder
-    queue: InProcessJobQueue
+    queue: SmsJobQueue
+    run_worker: bool = True
+    """Whether this process runs agents' jobs (always with the in-process queue)."""
     _price_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
-        """Start the job workers and the periodic price refresh."""
-        await self.queue.start()
+        """Start the job workers (if this process runs them) and the periodic price refresh."""
+        if isinstance(self.queue, RedisJobQueue) and not self.run_worker:
+            await self.queue.ensure_group()
+        else:
+            await self.queue.start()
         self._price_task = asyncio.create_task(self._refresh_prices(), name="sms-prices")
 
     async def close(self) -> None:
@@ -91,6 +120,20 @@ def _provider(transport: SmsTransport) -> NumberProvider:
     return MemoryNumberProvider()
 
 
+def _queue(settings: Settings) -> SmsJobQueue:
+    """``PA_SMS_JOB_QUEUE``: this process's memory, or a Redis stream shared by workers."""
+    if settings.sms_job_queue == "redis":
+        if not settings.redis_url:
+            raise ImproperlyConfigured("PA_SMS_JOB_QUEUE is 'redis' but PA_REDIS_URL is not set")
+        return RedisJobQueue.from_url(
+            settings.redis_url,
+            timeout=settings.redis_timeout,
+            concurrency=settings.sms_worker_concurrency,
+            visibility_timeout=settings.sms_job_visibility_timeout,
+        )
+    return InProcessJobQueue(workers=settings.sms_worker_concurrency)
+
+
 def build_sms_services(
     settings: Settings,
     clock: Clock,
@@ -118,7 +161,7 @@ def build_sms_services(
     )
     recorder = recorder or MemoryConversationRecorder()
     agents = AgentRegistry(DefaultAgent(recorder))
-    queue = InProcessJobQueue()
+    queue = _queue(settings)
     router = SmsRouter(
         store=store,
         verifier=TwilioSignatureVerifier(
@@ -149,4 +192,5 @@ def build_sms_services(
         agents=agents,
         recorder=recorder,
         queue=queue,
+        run_worker=settings.sms_job_queue == "inprocess" or settings.sms_worker_in_app,
     )

@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     sms_monthly_segment_quota_user: int = Field(default=500, ge=0)
     sms_monthly_segment_quota_premium: int = Field(default=5000, ge=0)
     sms_usage_refresh_seconds: int = Field(default=60, ge=1)
+    sms_job_queue: Literal["inprocess", "redis"] = "inprocess"
+    sms_worker_in_app: bool = True
+    sms_worker_concurrency: int = Field(default=8, ge=1)
+    sms_job_visibility_timeout: float = Field(default=60.0, gt=0)
 
     # multi-factor authentication
     mfa_issuer: str = "Assistant"
@@ -213,6 +217,8 @@ class Settings(BaseSettings):
             problems.append("PA_REDIS_URL is not set (in-memory stores are refused)")
         if self.email_backend != "smtp":
             problems.append(f"PA_EMAIL_BACKEND is {self.email_backend!r}; production needs 'smtp'")
+        if self.sms_job_queue == "redis" and not self.redis_url:
+            problems.append("PA_SMS_JOB_QUEUE is 'redis' but PA_REDIS_URL is not set")
         if self.sms_transport != "twilio":
             problems.append(
                 f"PA_SMS_TRANSPORT is {self.sms_transport!r}; production needs 'twilio'"

@@ -15,9 +15,11 @@ __all__ = [
     "INBOUND_STATUSES",
     "TERMINAL_STATUSES",
     "Direction",
+    "InboundRoute",
     "InboundSms",
     "NumberStatus",
     "PhoneNumber",
+    "RouteOutcome",
     "SmsRecord",
     "WebhookConfig",
     "is_forward",
@@ -159,3 +161,20 @@ class InboundSms:
             f"InboundSms(sid={self.sid!r}, from_number={self.from_number!r}, "
             f"to_number={self.to_number!r}, body=<{len(self.body)} chars>)"
         )
+
+
+RouteOutcome = Literal["logged", "duplicate", "unrouted", "own_number"]
+"""What :meth:`~pa_sms.stores.base.SmsStore.log_inbound` did with an inbound message."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRoute:
+    """Where an inbound message went: ``logged`` for the owner of ``number_id``, or why not.
+
+    ``duplicate``: its sid was logged already; ``unrouted``: no active, owned
+    number there; ``own_number``: the sender is one of our active numbers.
+    """
+
+    outcome: RouteOutcome
+    number_id: str | None = None
+    user_id: str | None = None

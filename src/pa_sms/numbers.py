@@ -14,6 +14,7 @@ are set on each outbound message by the transport.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -162,8 +163,12 @@ class NumberProvider(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=4096)
 def country_of(phone_number: str) -> str | None:
-    """The ISO country of an E.164 number (``"US"`` for ``+14155550100``), or ``None``."""
+    """The ISO country of an E.164 number (``"US"`` for ``+14155550100``), or ``None``.
+
+    Remembered for the last few thousand numbers: parsing costs more than a message's routing.
+    """
     try:
         parsed = phonenumbers.parse(phone_number, None)
     except phonenumbers.NumberParseException:

@@ -198,11 +198,13 @@ class OutboundSender:
         user_id: str | None = None,
         number_id: str | None = None,
         allow_opted_out: bool = False,
+        opted_out: bool | None = None,
     ) -> SmsRecord:
         """Send ``body`` from ``from_number`` to ``to`` and log it; return the log record.
 
         ``allow_opted_out`` is for the answer to HELP/INFO only, which carriers
-        require even to an opted-out handset.
+        require even to an opted-out handset. ``opted_out`` is the pair's
+        opt-out as the caller just read it (so it is read once); ``None``: read here.
 
         Raises:
             InvalidPhoneNumber, ValidationFailed, MessageTooLong: a bad message.
@@ -215,7 +217,9 @@ class OutboundSender:
             to=to, from_=from_number, body=body, status_callback=self.status_callback
         )
         info = validate_outbound(message)
-        if not allow_opted_out and await self.store.is_opted_out(from_number, to):
+        if opted_out is None and not allow_opted_out:
+            opted_out = await self.store.is_opted_out(from_number, to)
+        if opted_out and not allow_opted_out:
             raise RecipientOptedOut(f"{to} opted out of messages from {from_number}")
         if self.quota is not None and user_id is not None and not allow_opted_out:
             await self.quota.check(user_id, info.segments)

@@ -330,3 +330,33 @@ async def test_another_account_is_refused_even_with_the_right_token(
     form["AccountSid"] = "AC" + "9" * 32
     response = await live.post("/sms/inbound", form, fake.state.sign(INBOUND, form))
     assert response.status_code == 403
+
+
+@pytest.mark.redis
+async def test_with_the_redis_job_queue_the_reply_goes_out_once_and_no_job_is_left(
+    tmp_path: Path, redis_url: str
+) -> None:
+    settings = app_settings(tmp_path, redis_url=redis_url, sms_job_queue="redis")
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        twilio = Twilio(client, FakeTwilioState(auth_token=webhook_auth_token(settings)))
+        number = await user_with_number(client, "alice")
+        form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "remind me at 5")
+        signature = twilio.state.sign(INBOUND, form)
+        for _ in range(2):  # Twilio's retry
+            assert (await twilio.post("/sms/inbound", form, signature)).status_code == 200
+        queue = twilio.services.sms_queue
+        await in_app(client, queue.join)
+        assert twilio.replies_to(ALICE_PHONE) == [DEFAULT_ACKNOWLEDGEMENT]
+        assert await said_in_conversation(twilio, number.user_id) == ["remind me at 5"]
+        assert await in_app(client, queue.client.xlen, queue.stream) == 0
+
+
+def test_the_sms_worker_needs_the_redis_job_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from examples.litestar_app.cli import main
+
+    monkeypatch.setenv("PA_SMS_JOB_QUEUE", "inprocess")
+    monkeypatch.setenv("PA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3")
+    assert main(["sms-worker"]) == 2
+    assert "PA_SMS_JOB_QUEUE=redis" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from pa_core.errors import Conflict, NotFound
 from pa_core.ids import new_id
 from pa_core.stores.sqlalchemy import SqlUserRepository
 from pa_core.users import User
-from pa_sms.models import PhoneNumber, SmsRecord, WebhookConfig
+from pa_sms.models import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
 from pa_sms.stores import MemorySmsStore, SmsStore
 from pa_sms.stores.sqlalchemy_store import SqlSmsStore
 from tests.conftest import migrated_database
@@ -274,3 +274,79 @@ async def test_several_active_numbers_are_found_in_one_lookup(
     await store.release_number(second.id, clock.now())
     found = await store.active_numbers([first.phone_number, second.phone_number, "+1999"])
     assert found == {first.phone_number: first}
+
+
+def inbound(clock: FrozenClock, sid: str, to: str, from_: str = HANDSET) -> SmsRecord:
+    now = clock.now()
+    return SmsRecord(
+        id=new_id(now),
+        sid=sid,
+        direction="inbound",
+        from_number=from_,
+        to_number=to,
+        user_id=None,
+        number_id=None,
+        segments=1,
+        encoding="GSM-7",
+        status="received",
+        created_at=now,
+        updated_at=now,
+        estimated_cost=Decimal("0.0079"),
+        completed_at=now,
+    )
+
+
+async def test_an_inbound_message_is_routed_to_the_numbers_owner_and_logged_once(
+    store: SmsStore, clock: FrozenClock
+) -> None:
+    alice, bob = number(clock), number(clock, "+14155550101", BOB)
+    for n in (alice, bob):
+        await store.add_number(n, webhook(n))
+    route = await store.log_inbound(inbound(clock, "SMa", alice.phone_number))
+    assert route == InboundRoute("logged", alice.id, ALICE)
+    logged = await store.get_message("SMa")
+    assert logged is not None
+    assert (logged.user_id, logged.number_id, logged.direction) == (ALICE, alice.id, "inbound")
+    assert logged.estimated_cost == Decimal("0.0079")
+    again = await store.log_inbound(inbound(clock, "SMa", alice.phone_number))
+    assert again == InboundRoute("duplicate", alice.id, ALICE)
+    assert await store.log_inbound(inbound(clock, "SMb", bob.phone_number)) == InboundRoute(
+        "logged", bob.id, BOB
+    )
+
+
+async def test_an_inbound_message_to_a_released_or_unknown_number_is_not_logged(
+    store: SmsStore, clock: FrozenClock
+) -> None:
+    n = number(clock)
+    await store.add_number(n, webhook(n))
+    await store.release_number(n.id, clock.now())
+    for sid, to in (("SMr", n.phone_number), ("SMu", "+19995550000")):
+        assert await store.log_inbound(inbound(clock, sid, to)) == InboundRoute("unrouted")
+        assert await store.get_message(sid) is None
+
+
+async def test_an_inbound_message_from_one_of_our_numbers_is_not_logged(
+    store: SmsStore, clock: FrozenClock
+) -> None:
+    alice, bob = number(clock), number(clock, "+14155550101", BOB)
+    for n in (alice, bob):
+        await store.add_number(n, webhook(n))
+    record = inbound(clock, "SMl", alice.phone_number, from_=bob.phone_number)
+    assert await store.log_inbound(record) == InboundRoute("own_number")
+    assert await store.get_message("SMl") is None
+
+
+async def test_a_reply_context_is_the_active_number_and_the_opt_out(
+    store: SmsStore, clock: FrozenClock
+) -> None:
+    n = number(clock)
+    await store.add_number(n, webhook(n))
+    assert await store.reply_context(n.phone_number, HANDSET) == (n, False)
+    await store.set_opt_out(n.phone_number, HANDSET, clock.now())
+    assert await store.reply_context(n.phone_number, HANDSET) == (n, True)
+    assert await store.reply_context("+19995550000", HANDSET) == (None, False)
+    await store.set_opt_out("+19995550000", HANDSET, clock.now())
+    assert await store.reply_context("+19995550000", HANDSET) == (None, True)
+    await store.release_number(n.id, clock.now())
+    assert await store.reply_context(n.phone_number, HANDSET) == (None, False)

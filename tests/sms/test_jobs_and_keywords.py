@@ -1,60 +1,45 @@
-"""The in-process job queue, the compliance keywords and the default agent."""
+"""The in-process job queue's own traits, the compliance keywords and the default agent."""
 
 from __future__ import annotations
-
-import logging
 
 import pytest
 
 from pa_core.clock import FrozenClock
 from pa_core.errors import ServiceUnavailable
 from pa_sms.agents import AgentContext, DefaultAgent, MemoryConversationRecorder
-from pa_sms.jobs import InProcessJobQueue
+from pa_sms.jobs import InProcessJobQueue, Job
 from pa_sms.keywords import Keyword, classify
 from pa_sms.models import InboundSms, PhoneNumber, is_forward, status_rank
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_jobs_run_outside_the_caller_and_join_waits_for_them() -> None:
+async def test_a_full_in_process_queue_makes_submit_wait_not_drop() -> None:
     queue = InProcessJobQueue(maxsize=2, workers=1)
     await queue.start()
     await queue.start()
     done: list[int] = []
 
-    async def job(n: int) -> None:
-        done.append(n)
+    async def job(job: Job) -> None:
+        done.append(job.data["n"])
 
+    queue.register("count", job)
     for n in range(5):
-        await queue.submit(lambda n=n: job(n))
+        await queue.submit(Job("count", {"n": n}))
     await queue.join()
     assert done == [0, 1, 2, 3, 4]
     assert queue.pending == 0
     await queue.close()
+    await queue.close()
     assert not queue.running
 
 
-async def test_a_failing_job_is_logged_and_the_worker_carries_on(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    queue = InProcessJobQueue(workers=1)
-    await queue.start()
-    done: list[str] = []
-
-    async def boom() -> None:
-        raise RuntimeError("kaput")
-
-    async def fine() -> None:
-        done.append("ok")
-
-    with caplog.at_level(logging.ERROR, "pa_sms.jobs"):
-        await queue.submit(boom)
-        await queue.submit(fine)
-        await queue.join()
-    assert done == ["ok"]
-    assert queue.failures == 1
-    assert "RuntimeError: kaput" in caplog.text
-    await queue.close()
+async def test_a_queue_that_is_not_running_refuses_jobs() -> None:
+    queue = InProcessJobQueue()
+    await queue.join()
+    assert queue.pending == 0
+    with pytest.raises(ServiceUnavailable):
+        await queue.submit(Job("any", {}))
 
 
 async def test_close_finishes_queued_jobs_first() -> None:
@@ -62,26 +47,18 @@ async def test_close_finishes_queued_jobs_first() -> None:
     await queue.start()
     done: list[int] = []
 
-    async def job() -> None:
+    async def job(job: Job) -> None:
         done.append(1)
 
+    queue.register("one", job)
     for _ in range(3):
-        await queue.submit(job)
-    await queue.close()
+        await queue.submit(Job("one", {}))
     await queue.close()
     assert done == [1, 1, 1]
 
 
-async def test_a_queue_that_is_not_running_refuses_jobs() -> None:
-    queue = InProcessJobQueue()
-    await queue.join()
-    assert queue.pending == 0
-
-    async def job() -> None:
-        return None
-
-    with pytest.raises(ServiceUnavailable):
-        await queue.submit(job)
+def test_a_jobs_repr_shows_no_data() -> None:
+    assert "secret" not in repr(Job("sms.inbound", {"body": "secret"}))
 
 
 def test_a_queue_needs_room_and_workers() -> None:
@@ -161,11 +138,12 @@ def test_join_works_from_another_event_loop() -> None:
     ready.wait(5)
     loop = loop_holder[0]
 
-    async def slow() -> None:
+    async def slow(job: Job) -> None:
         await asyncio.sleep(0.05)
         done.append(1)
 
-    asyncio.run_coroutine_threadsafe(queue.submit(slow), loop).result(5)
+    queue.register("slow", slow)
+    asyncio.run_coroutine_threadsafe(queue.submit(Job("slow", {})), loop).result(5)
     asyncio.run(queue.join())
     assert done == [1]
     assert stop is not None

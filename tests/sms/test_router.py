@@ -20,11 +20,11 @@ from pa_sms.agents import (
     MemoryConversationRecorder,
 )
 from pa_sms.errors import InvalidWebhookSignature, RecipientOptedOut
-from pa_sms.jobs import InProcessJobQueue
-from pa_sms.keywords import DEFAULT_HELP_TEXT
+from pa_sms.jobs import InProcessJobQueue, Job, JobHandler
+from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword
 from pa_sms.models import InboundSms, PhoneNumber, WebhookConfig
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
-from pa_sms.router import InboundOutcome, SmsRouter
+from pa_sms.router import INBOUND_JOB, InboundOutcome, SmsRouter
 from pa_sms.stores import MemorySmsStore
 from pa_sms.transports import RecordingTransport
 from pa_sms.webhooks import TwilioSignatureVerifier
@@ -200,11 +200,11 @@ async def test_a_claim_is_given_back_when_logging_fails_so_twilio_can_retry(rig:
     async def down(record: Any) -> bool:
         raise ServiceUnavailable("db down", dependency="database")
 
-    original = rig.store.add_message
-    rig.store.add_message = down  # type: ignore[method-assign]
+    original = rig.store.log_inbound
+    rig.store.log_inbound = down  # type: ignore[method-assign]
     with pytest.raises(ServiceUnavailable):
         await rig.router.receive(params, signature)
-    rig.store.add_message = original  # type: ignore[method-assign]
+    rig.store.log_inbound = original  # type: ignore[method-assign]
     assert await rig.router.receive(params, signature) == "accepted"
 
 
@@ -371,3 +371,71 @@ async def test_a_forged_status_callback_is_refused(rig: Rig) -> None:
     params, _ = callback(rig, sid, "delivered")
     with pytest.raises(InvalidWebhookSignature):
         await rig.router.status_callback(params, rig.twilio.sign(INBOUND, dict(params)))
+
+
+class HeldJobs:
+    """A JobQueue that keeps the jobs, so a test decides when (and after what) they run."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+        self.handlers: dict[str, JobHandler] = {}
+
+    def register(self, kind: str, handler: JobHandler) -> None:
+        self.handlers[kind] = handler
+
+    async def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+
+    async def run(self) -> None:
+        for job in self.jobs:
+            await self.handlers[job.kind](job)
+
+
+async def test_a_number_released_before_its_job_runs_reaches_no_agent(rig: Rig) -> None:
+    held = HeldJobs()
+    router = SmsRouter(
+        store=rig.store,
+        verifier=rig.router.verifier,
+        outbound=rig.router.outbound,
+        agents=rig.router.agents,
+        jobs=held,
+        idempotency=rig.router.idempotency,
+        clock=rig.clock,
+        inbound_url=INBOUND,
+        status_url=STATUS,
+    )
+    assert await router.receive(*rig.signed(to=ALICE_NUMBER, from_=BOB_PHONE, body="hi")) == (
+        "accepted"
+    )
+    assert [job.kind for job in held.jobs] == [INBOUND_JOB]
+    assert "hi" not in repr(held.jobs[0])
+    await rig.store.release_number("n-alice", rig.clock.now())
+    await held.run()
+    assert rig.recorder.messages == []
+    assert rig.transport.sent == []
+
+
+async def test_stop_and_start_queue_no_job(rig: Rig) -> None:
+    held = HeldJobs()
+    router = SmsRouter(
+        store=rig.store,
+        verifier=rig.router.verifier,
+        outbound=rig.router.outbound,
+        agents=rig.router.agents,
+        jobs=held,
+        idempotency=rig.router.idempotency,
+        clock=rig.clock,
+        inbound_url=INBOUND,
+        status_url=STATUS,
+    )
+    for body in ("STOP", "START"):
+        assert await router.receive(*rig.signed(to=ALICE_NUMBER, from_=BOB_PHONE, body=body)) == (
+            "accepted"
+        )
+    assert held.jobs == []
+    await router.process(  # called directly, a compliance keyword still reaches no agent
+        InboundSms("SMx", "AC", BOB_PHONE, ALICE_NUMBER, "STOP", rig.clock.now()),
+        (await rig.store.active_number(ALICE_NUMBER)),  # type: ignore[arg-type]
+        Keyword.OPT_OUT,
+    )
+    assert rig.recorder.messages == []

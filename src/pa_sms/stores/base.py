@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from pa_sms.models import PhoneNumber, SmsRecord, WebhookConfig
+from pa_sms.models import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
 
 __all__ = ["SmsStore"]
 
@@ -72,6 +72,17 @@ class SmsStore(Protocol):
         """Log a message; ``False`` (and nothing changed) when its sid is already logged."""
         ...
 
+    async def log_inbound(self, record: SmsRecord) -> InboundRoute:
+        """Route an inbound message by its ``to_number`` and log it, in one atomic step.
+
+        The record is logged with the owner and id of the active number it was
+        sent to (``record.user_id`` and ``record.number_id`` are ignored), unless
+        its sid is logged already (``duplicate``), no active number with an
+        owner is there (``unrouted``), or its sender is one of our active
+        numbers (``own_number``, the loop guard); nothing is logged then.
+        """
+        ...
+
     async def get_message(self, sid: str) -> SmsRecord | None:
         """The logged message with provider sid ``sid``, or ``None``."""
         ...
@@ -109,4 +120,9 @@ class SmsStore(Protocol):
 
     async def is_opted_out(self, number: str, handset: str) -> bool:
         """Whether nothing may be sent from ``number`` to ``handset``."""
+        ...
+
+    async def reply_context(self, number: str, handset: str) -> tuple[PhoneNumber | None, bool]:
+        """The active number ``number`` (``None`` if released or unknown) and whether
+        ``handset`` opted out of it: what a reply needs, in one lookup."""
         ...

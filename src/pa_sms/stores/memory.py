@@ -8,7 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from pa_core.errors import Conflict, NotFound
-from pa_sms.models import TERMINAL_STATUSES, PhoneNumber, SmsRecord, WebhookConfig, is_forward
+from pa_sms.models import (
+    TERMINAL_STATUSES,
+    InboundRoute,
+    PhoneNumber,
+    SmsRecord,
+    WebhookConfig,
+    is_forward,
+)
 
 __all__ = ["MemorySmsStore"]
 
@@ -93,6 +100,19 @@ class MemorySmsStore:
         self.messages[record.sid] = record
         return True
 
+    async def log_inbound(self, record: SmsRecord) -> InboundRoute:
+        """See :meth:`SmsStore.log_inbound`."""
+        active = {n.phone_number: n for n in self.numbers.values() if n.active}
+        if record.from_number in active:
+            return InboundRoute("own_number")
+        number = active.get(record.to_number)
+        if number is None or number.user_id is None:
+            return InboundRoute("unrouted")
+        if record.sid in self.messages:
+            return InboundRoute("duplicate", number.id, number.user_id)
+        self.messages[record.sid] = replace(record, user_id=number.user_id, number_id=number.id)
+        return InboundRoute("logged", number.id, number.user_id)
+
     async def get_message(self, sid: str) -> SmsRecord | None:
         """See :meth:`SmsStore.get_message`."""
         return self.messages.get(sid)
@@ -141,3 +161,7 @@ class MemorySmsStore:
     async def is_opted_out(self, number: str, handset: str) -> bool:
         """See :meth:`SmsStore.is_opted_out`."""
         return (number, handset) in self.opt_outs
+
+    async def reply_context(self, number: str, handset: str) -> tuple[PhoneNumber | None, bool]:
+        """See :meth:`SmsStore.reply_context`."""
+        return await self.active_number(number), (number, handset) in self.opt_outs

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,6 +24,7 @@ from pa_core.stores.sqlalchemy import Database, database_errors
 from pa_sms.models import (
     TERMINAL_STATUSES,
     Direction,
+    InboundRoute,
     NumberStatus,
     PhoneNumber,
     SmsRecord,
@@ -41,6 +42,7 @@ __all__ = ["SqlSmsStore"]
 
 _NUMBERS = PhoneNumberRow.__table__
 _MESSAGES = SmsMessageRow.__table__
+_OPT_OUTS = SmsOptOutRow.__table__
 
 
 def _number(row: Any) -> PhoneNumber:
@@ -96,6 +98,76 @@ def _message(row: Any) -> SmsRecord:
     )
 
 
+def _message_values(record: SmsRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "sid": record.sid,
+        "direction": record.direction,
+        "from_number": record.from_number,
+        "to_number": record.to_number,
+        "user_id": record.user_id,
+        "number_id": record.number_id,
+        "segments": record.segments,
+        "encoding": record.encoding,
+        "status": record.status,
+        "error_code": record.error_code,
+        "price": record.price,
+        "price_unit": record.price_unit,
+        "estimated_cost": record.estimated_cost,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "completed_at": record.completed_at,
+    }
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# Route, loop guard and log in one round trip (PostgreSQL). Plain SQL, prepared
+# once by the driver: the webhook's hot path pays no statement building.
+_LOG_INBOUND_PG = text(
+    """
+WITH route AS (
+    SELECT id, user_id FROM user_phone_numbers
+    WHERE phone_number = :to_number AND status = 'active' AND user_id IS NOT NULL
+    LIMIT 1
+), own AS (
+    SELECT EXISTS (
+        SELECT 1 FROM user_phone_numbers
+        WHERE phone_number = :from_number AND status = 'active'
+    ) AS own
+), inserted AS (
+    INSERT INTO sms_messages (
+        id, sid, direction, from_number, to_number, user_id, number_id, segments,
+        encoding, status, error_code, price, price_unit, estimated_cost,
+        created_at, updated_at, completed_at
+    )
+    SELECT CAST(:id AS VARCHAR), CAST(:sid AS VARCHAR), CAST(:direction AS VARCHAR),
+        CAST(:from_number AS VARCHAR), CAST(:to_number AS VARCHAR), route.user_id, route.id,
+        CAST(:segments AS INTEGER), CAST(:encoding AS VARCHAR), CAST(:status AS VARCHAR),
+        CAST(:error_code AS INTEGER), CAST(:price AS VARCHAR), CAST(:price_unit AS VARCHAR),
+        CAST(:estimated_cost AS VARCHAR), CAST(:created_at AS TIMESTAMPTZ),
+        CAST(:updated_at AS TIMESTAMPTZ), CAST(:completed_at AS TIMESTAMPTZ)
+    FROM route, own WHERE NOT own.own
+    ON CONFLICT (sid) DO NOTHING
+    RETURNING id
+)
+SELECT own.own AS own, (SELECT id FROM route) AS number_id,
+    (SELECT user_id FROM route) AS user_id, EXISTS (SELECT 1 FROM inserted) AS logged
+FROM own
+"""
+)
+
+
+def _route_of(own: bool, number_id: str | None, user_id: str | None, logged: bool) -> InboundRoute:
+    if own:
+        return InboundRoute("own_number")
+    if number_id is None or user_id is None:
+        return InboundRoute("unrouted")
+    return InboundRoute("logged" if logged else "duplicate", number_id, user_id)
+
+
 def _webhook_values(config: WebhookConfig) -> dict[str, Any]:
     return {
         "number_id": config.number_id,
@@ -121,6 +193,13 @@ class SqlSmsStore:
         with database_errors():
             async with self.database.engine.begin() as connection:
                 yield connection
+
+    @asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection without ``BEGIN``/``COMMIT``: for one self-contained statement."""
+        with database_errors():
+            async with self.database.engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     def _insert(self, table: Any) -> Any:
         dialect = postgresql if self.database.dialect == "postgresql" else sqlite
@@ -236,30 +315,46 @@ class SqlSmsStore:
         """See :meth:`SmsStore.add_message` (``ON CONFLICT (sid) DO NOTHING``)."""
         statement = (
             self._insert(SmsMessageRow)
-            .values(
-                id=record.id,
-                sid=record.sid,
-                direction=record.direction,
-                from_number=record.from_number,
-                to_number=record.to_number,
-                user_id=record.user_id,
-                number_id=record.number_id,
-                segments=record.segments,
-                encoding=record.encoding,
-                status=record.status,
-                error_code=record.error_code,
-                price=record.price,
-                price_unit=record.price_unit,
-                estimated_cost=record.estimated_cost,
-                created_at=record.created_at,
-                updated_at=record.updated_at,
-                completed_at=record.completed_at,
-            )
+            .values(**_message_values(record))
             .on_conflict_do_nothing(index_elements=["sid"])
         )
-        async with self._connection() as connection:
+        async with self._autocommit() as connection:
             result: CursorResult[Any] = await connection.execute(statement)
             return bool(result.rowcount == 1)
+
+    async def log_inbound(self, record: SmsRecord) -> InboundRoute:
+        """See :meth:`SmsStore.log_inbound`: one statement on PostgreSQL, one transaction else."""
+        if self.database.dialect != "postgresql":
+            n = _NUMBERS.c
+            target = select(n.id, n.user_id).where(
+                n.phone_number == record.to_number, n.status == "active", n.user_id.is_not(None)
+            )
+            own = exists().where(n.phone_number == record.from_number, n.status == "active")
+            async with self._connection() as connection:
+                found = (await connection.execute(target.limit(1))).first()
+                is_own = bool(await connection.scalar(select(own)))
+                logged = False
+                if found is not None and not is_own:
+                    logged = await self._insert_message(connection, record, found.id, found.user_id)
+                return _route_of(is_own, found and found.id, found and found.user_id, logged)
+        values = _message_values(record)
+        values["estimated_cost"] = _decimal_text(record.estimated_cost)
+        values["price"] = _decimal_text(record.price)
+        async with self._autocommit() as connection:
+            row = (await connection.execute(_LOG_INBOUND_PG, values)).one()
+        return _route_of(row.own, row.number_id, row.user_id, row.logged)
+
+    async def _insert_message(
+        self, connection: AsyncConnection, record: SmsRecord, number_id: str, user_id: str
+    ) -> bool:
+        values = _message_values(record) | {"number_id": number_id, "user_id": user_id}
+        statement = (
+            self._insert(SmsMessageRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["sid"])
+        )
+        result: CursorResult[Any] = await connection.execute(statement)
+        return bool(result.rowcount == 1)
 
     async def get_message(self, sid: str) -> SmsRecord | None:
         """See :meth:`SmsStore.get_message`."""
@@ -343,3 +438,20 @@ class SqlSmsStore:
         )
         async with self._connection() as connection:
             return (await connection.execute(query)).first() is not None
+
+    async def reply_context(self, number: str, handset: str) -> tuple[PhoneNumber | None, bool]:
+        """See :meth:`SmsStore.reply_context` (one query)."""
+        opted_out = exists().where(
+            _OPT_OUTS.c.phone_number == number, _OPT_OUTS.c.handset == handset
+        )
+        query = (
+            select(opted_out.label("opted_out"), _NUMBERS)
+            .select_from(_NUMBERS)
+            .where(_NUMBERS.c.phone_number == number, _NUMBERS.c.status == "active")
+            .limit(1)
+        )
+        async with self._autocommit() as connection:
+            row = (await connection.execute(query)).first()
+            if row is None:
+                return None, bool(await connection.scalar(select(opted_out)))
+            return _number(row), bool(row.opted_out)
