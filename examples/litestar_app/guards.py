@@ -36,27 +36,45 @@ def audit_context_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AuditCon
     )
 
 
+def _request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    """The scope's state dict itself (``connection.state`` wraps it anew on every access)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    return state
+
+
+def _authorization(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The first ``Authorization`` header, read from the raw scope (no header map built)."""
+    for name, value in connection.scope["headers"]:
+        if name == b"authorization":
+            return value.decode("latin-1")
+    return None
+
+
 async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """The authenticated caller, checked once per request (``401``/``503`` otherwise)."""
-    cached = connection.state.get(_PRINCIPAL)
+    """The authenticated caller, checked once per request (``401``/``503`` otherwise).
+
+    On every authenticated request: the scope is read directly, as Litestar's
+    ``connection.state`` and ``connection.headers`` build objects on each access.
+    """
+    state = _request_state(connection)
+    cached = state.get(_PRINCIPAL)
     if isinstance(cached, Principal):
         return cached
     services = connection.app.state.services
-    principal: Principal = await services.authenticator.authenticate(
-        connection.headers.get("authorization")
-    )
-    connection.state[_PRINCIPAL] = principal
+    principal: Principal = await services.authenticator.authenticate(_authorization(connection))
+    state[_PRINCIPAL] = principal
     return principal
 
 
 async def grants_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Grants:
     """The caller's effective roles and permissions, resolved once per request."""
-    cached = connection.state.get(_GRANTS)
+    state = _request_state(connection)
+    cached = state.get(_GRANTS)
     if isinstance(cached, Grants):
         return cached
     principal = await principal_of(connection)
     grants: Grants = await connection.app.state.services.permissions.grants_for(principal)
-    connection.state[_GRANTS] = grants
+    state[_GRANTS] = grants
     return grants
 
 
