@@ -187,25 +187,38 @@ async def exchange(
 
 
 async def load(
-    port: int, order: list[bytes], concurrency: int
+    port: int, order: list[bytes], concurrency: int, rate: float = 0
 ) -> tuple[float, list[float], dict[int, int]]:
-    """Post every request over ``concurrency`` keep-alive connections; latencies in seconds."""
+    """Post every request over ``concurrency`` keep-alive connections; latencies in seconds.
+
+    ``rate`` 0: closed loop, each connection sends its next request as soon as
+    the previous one is answered (the most the app can take). ``rate`` > 0:
+    open loop, request ``i`` is due ``i / rate`` seconds after the start and
+    its latency counts from then, so time spent waiting for a free connection
+    (the app falling behind) counts too.
+    """
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    pending = iter(order)
+    pending = iter(enumerate(order))
+    begin = time.perf_counter() + 0.1
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            for request in pending:
-                started = time.perf_counter()
+            for index, request in pending:
+                if rate:
+                    due = begin + index / rate
+                    if due > time.perf_counter():
+                        await asyncio.sleep(due - time.perf_counter())
+                else:
+                    due = time.perf_counter()
                 status = await exchange(reader, writer, request)
-                latencies.append(time.perf_counter() - started)
+                latencies.append(time.perf_counter() - due)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
             writer.close()
 
-    started = time.perf_counter()
+    started = begin if rate else time.perf_counter()
     await asyncio.gather(*(connection() for _ in range(concurrency)))
     return time.perf_counter() - started, latencies, statuses
 
@@ -249,7 +262,7 @@ async def run(args: argparse.Namespace) -> int:
         "PA_SMS_SEGMENTS_PER_SECOND": "1000000",
         "PA_AUTO_MIGRATE": "false",
         "PA_DB_POOL_SIZE": "10",
-        "PA_DB_POOL_PRE_PING": "true" if args.pre_ping else "false",
+        "PA_DB_POOL_PRE_PING_IDLE": str(args.pre_ping_idle),
         "PA_SMS_JOB_QUEUE": args.queue,
         "PA_SMS_WORKER_IN_APP": "false" if redis_queue and args.sms_workers else "true",
         "PA_SMS_WORKER_CONCURRENCY": str(args.job_concurrency),
@@ -289,7 +302,7 @@ async def run(args: argparse.Namespace) -> int:
 
         started = time.perf_counter()
         watcher = asyncio.create_task(watch(started))
-        elapsed, latencies, statuses = await load(port, order, args.concurrency)
+        elapsed, latencies, statuses = await load(port, order, args.concurrency, args.rate)
         try:
             await asyncio.wait_for(asyncio.shield(watcher), args.drain)
         except TimeoutError:
@@ -310,7 +323,9 @@ async def run(args: argparse.Namespace) -> int:
         print(f"processes:              {shape}, job queue {args.queue}")
         jobs = args.job_concurrency
         print(f"concurrency:            {args.concurrency} connections, {jobs} jobs a process")
-        print(f"database pool pre-ping: {'on' if args.pre_ping else 'off'}")
+        offered = f"{args.rate:.0f} messages/s offered" if args.rate else "as fast as answered"
+        print(f"load:                   {offered}")
+        print(f"database pool pre-ping: on, for connections idle {args.pre_ping_idle:g} s or more")
         print("-- intake (webhook answers)")
         print(f"throughput:             {len(order) / elapsed:.0f} messages/s in {elapsed:.1f} s")
         print(
@@ -352,7 +367,14 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=11000, help="requests to send in all")
     parser.add_argument("--duplicates", type=float, default=0.1, help="share of repeats")
     parser.add_argument("--users", type=int, default=100, help="users, one number each")
-    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight")
+    parser.add_argument("--concurrency", type=int, default=64, help="connections (most in flight)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=500,
+        help="messages/s offered (open loop, latency from each request's due time); "
+        "0: as fast as the app answers (closed loop)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--sms-workers", type=int, default=1, help="sms-worker processes")
     parser.add_argument("--queue", choices=["redis", "inprocess"], default="redis")
@@ -361,9 +383,12 @@ def main() -> None:
         "--worker-nice", type=int, default=10, help="nice level of the sms-worker processes"
     )
     parser.add_argument(
-        "--pre-ping", action="store_true", help="keep PA_DB_POOL_PRE_PING on (3 round trips)"
+        "--pre-ping-idle",
+        type=float,
+        default=10.0,
+        help="PA_DB_POOL_PRE_PING_IDLE (0: test every connection at every checkout)",
     )
-    parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for replies")
+    parser.add_argument("--drain", type=float, default=120.0, help="seconds to wait for replies")
     raise SystemExit(asyncio.run(run(parser.parse_args())))
 
 

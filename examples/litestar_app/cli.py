@@ -59,7 +59,8 @@ async def _run_sms_worker(settings: Settings) -> int:
     async with build_services(settings) as services:
         queue = services.sms.queue
         assert isinstance(queue, RedisJobQueue)
-        await queue.start()
+        await services.sms.start_background()  # jobs and the price refresh
+        await services.sms_usage.start()  # the usage rollups' refresh
         print(f"sms-worker {queue.consumer} is taking jobs from {queue.stream}", flush=True)
         await stop.wait()
     return 0

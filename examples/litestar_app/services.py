@@ -123,6 +123,7 @@ def _database(settings: Settings) -> Database:
         pool_timeout=settings.db_pool_timeout,
         pool_recycle=settings.db_pool_recycle,
         pool_pre_ping=settings.db_pool_pre_ping,
+        pre_ping_idle=settings.db_pool_pre_ping_idle,
         connect_timeout=settings.db_connect_timeout,
         echo=settings.db_echo,
     )
@@ -247,10 +248,12 @@ async def build_services(
         email=email,
     )
     try:
+        await database.warm()
         if settings.should_auto_migrate:  # the code registry is the source of truth
             await services.administration.sync(DEFAULT_REGISTRY)
         await services.sms.start()
-        await services.sms_usage.start()
+        if services.sms.run_worker:  # else the sms-worker processes refresh the rollups
+            await services.sms_usage.start()
         yield services
     finally:
         await services.sms_usage.close()

@@ -81,16 +81,26 @@ class SmsServices:
     recorder: ConversationRecorder
     queue: SmsJobQueue
     run_worker: bool = True
-    """Whether this process runs agents' jobs (always with the in-process queue)."""
+    """Whether this process does the background SMS work: agents' jobs (always with the
+    in-process queue) and the periodic refreshes (prices here, usage rollups beside)."""
     _price_task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
-        """Start the job workers (if this process runs them) and the periodic price refresh."""
+        """Start the background work if this process does it (:attr:`run_worker`).
+
+        A web process beside ``sms-worker`` processes only makes sure the queue
+        exists: jobs and periodic refreshes take no time from its requests.
+        """
         if isinstance(self.queue, RedisJobQueue) and not self.run_worker:
             await self.queue.ensure_group()
         else:
-            await self.queue.start()
-        self._price_task = asyncio.create_task(self._refresh_prices(), name="sms-prices")
+            await self.start_background()
+
+    async def start_background(self) -> None:
+        """Take jobs and refresh prices periodically in this process (``sms-worker`` does)."""
+        await self.queue.start()
+        if self._price_task is None:
+            self._price_task = asyncio.create_task(self._refresh_prices(), name="sms-prices")
 
     async def close(self) -> None:
         """Finish queued jobs, then stop the workers and the price refresh."""

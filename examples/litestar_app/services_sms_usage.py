@@ -54,7 +54,8 @@ class SmsUsageServices:
 
     async def start(self) -> None:
         """Start refreshing the rollups every ``refresh_interval`` (the first one at once)."""
-        self._task = asyncio.create_task(self._refresh_forever(), name="sms-usage-rollups")
+        if self._task is None:
+            self._task = asyncio.create_task(self._refresh_forever(), name="sms-usage-rollups")
 
     async def close(self) -> None:
         """Stop the periodic refresh."""

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=5.0, gt=0)
     db_pool_recycle: int = Field(default=1800, ge=-1)
     db_pool_pre_ping: bool = True
+    db_pool_pre_ping_idle: float = Field(default=10.0, ge=0)
     db_connect_timeout: float = Field(default=5.0, gt=0)
     db_echo: bool = False
     auto_migrate: bool | None = None

@@ -351,6 +351,28 @@ async def test_with_the_redis_job_queue_the_reply_goes_out_once_and_no_job_is_le
         assert await in_app(client, queue.client.xlen, queue.stream) == 0
 
 
+@pytest.mark.redis
+async def test_a_web_process_beside_sms_workers_leaves_jobs_and_refreshes_to_them(
+    tmp_path: Path, redis_url: str
+) -> None:
+    settings = app_settings(
+        tmp_path, redis_url=redis_url, sms_job_queue="redis", sms_worker_in_app=False
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        twilio = Twilio(client, FakeTwilioState(auth_token=webhook_auth_token(settings)))
+        number = await user_with_number(client, "alice")
+        form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "remind me at 5")
+        assert (
+            await twilio.post("/sms/inbound", form, twilio.state.sign(INBOUND, form))
+        ).status_code == 200
+        queue = twilio.services.sms_queue
+        assert await in_app(client, queue.client.xlen, queue.stream) == 1  # waiting for a worker
+        assert twilio.replies_to(ALICE_PHONE) == []
+        services = client.app.state.services
+        assert services.sms_usage._task is None  # no rollup refresh in a web process
+        assert services.sms._price_task is None
+
+
 def test_the_sms_worker_needs_the_redis_job_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

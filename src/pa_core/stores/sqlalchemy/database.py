@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,12 @@ from sqlalchemy.ext.asyncio import (
 
 from pa_core.errors import Conflict, PAError, ServiceUnavailable
 
-__all__ = ["Database", "database_errors", "ensure_sqlite_directory"]
+__all__ = ["DEFAULT_PRE_PING_IDLE", "Database", "database_errors", "ensure_sqlite_directory"]
+
+DEFAULT_PRE_PING_IDLE = 10.0
+"""Seconds a pooled connection may sit unused before it is tested again at checkout."""
+_LAST_USED = "pa_last_used"
+_logger = logging.getLogger("pa_core.database")
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -60,8 +67,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
+    """Test a connection at checkout only when it sat unused for ``idle`` seconds or more.
+
+    A connection in steady use is not pinged (a ping is a round trip on every
+    checkout); one that waited in the pool is, and a dead one is replaced
+    before it is handed out (``DisconnectionError`` makes the pool retry).
+    Should the database restart between two uses within ``idle``, the failing
+    statement itself invalidates the pool, so the next checkouts reconnect.
+    """
+    sync_engine = engine.sync_engine
+
+    def remember(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_LAST_USED)
+        if last is not None and time.monotonic() - last < idle:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("the pooled connection is dead") from error
+        record.info[_LAST_USED] = time.monotonic()
+
+    event.listen(sync_engine, "connect", remember)
+    event.listen(sync_engine, "checkin", remember)
+    event.listen(sync_engine, "checkout", check)
+
+
 class Database:
-    """Owns the async engine and hands out sessions whose errors are already translated."""
+    """Owns the async engine and hands out sessions whose errors are already translated.
+
+    ``pool_pre_ping`` tests pooled connections before use; ``pre_ping_idle``
+    limits that to connections unused for at least that many seconds (``0``:
+    every checkout), see :func:`_ping_when_idle`.
+    """
 
     def __init__(
         self,
@@ -72,13 +113,18 @@ class Database:
         pool_timeout: float = 5.0,
         pool_recycle: int = 1800,
         pool_pre_ping: bool = True,
+        pre_ping_idle: float = DEFAULT_PRE_PING_IDLE,
         connect_timeout: float = 5.0,
         echo: bool = False,
     ) -> None:
         parsed = make_url(url)
         self.url = url
         self.dialect = parsed.get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": pool_pre_ping}
+        self.pool_size = pool_size
+        if pre_ping_idle < 0:
+            raise ValueError("pre_ping_idle must not be negative")
+        ping_each_checkout = pool_pre_ping and pre_ping_idle == 0
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": ping_each_checkout}
         if self.dialect == "sqlite":
             ensure_sqlite_directory(url)
             kwargs["connect_args"] = {"timeout": connect_timeout}
@@ -93,6 +139,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        if pool_pre_ping and not ping_each_checkout:
+            _ping_when_idle(self.engine, pre_ping_idle)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
@@ -108,6 +156,27 @@ class Database:
         """Run ``SELECT 1``; ``ServiceUnavailable`` when the database does not answer."""
         async with self.session() as session:
             await session.execute(text("SELECT 1"))
+
+    async def warm(self) -> int:
+        """Open the pool's connections now, so that the first requests do not wait to connect.
+
+        Returns how many are open; a database that cannot be reached is logged,
+        not raised (the service starts anyway and ``/ready`` tells). SQLite has
+        no pool to fill: ``0``.
+        """
+        if self.dialect == "sqlite":
+            return 0
+        opened = 0
+        try:
+            with database_errors():
+                async with AsyncExitStack() as held:  # all at once: distinct connections
+                    for _ in range(self.pool_size):
+                        connection = await held.enter_async_context(self.engine.connect())
+                        await connection.execute(text("SELECT 1"))
+                        opened += 1
+        except ServiceUnavailable:
+            _logger.warning("database unreachable at start-up: %d pooled connections open", opened)
+        return opened
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
