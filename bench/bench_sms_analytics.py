@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import sys
 import time
@@ -179,6 +180,8 @@ async def main() -> None:
         started = time.perf_counter()
         await usage.refresh()
         print(f"a refresh with nothing new: {(time.perf_counter() - started) * 1000:.1f} ms")
+        gc.collect()
+        gc.freeze()  # as the app does once started (examples.litestar_app.app)
         until = analytics.today()
         since = until - timedelta(days=REPORT_DAYS - 1)
         print(f"30-day reports ({since} .. {until}), {args.runs} runs each:")

@@ -6,6 +6,7 @@ repository root (settings from the environment), or ``python -m examples.litesta
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,10 +37,28 @@ from pa_core import __version__
 from pa_core.clock import Clock
 from pa_core.config import Settings
 
-__all__ = ["MAX_BODY_BYTES", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app", "freeze_startup_objects"]
 
 MAX_BODY_BYTES = 1024 * 1024
 """Request bodies above 1 MiB are refused with ``413 payload_too_large``."""
+
+
+_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Exempt what start-up built (modules, services, caches) from the cyclic GC, once a process.
+
+    Without it every full collection walks those long-lived objects again:
+    a 10,000-line report, which allocates enough to trigger collections,
+    spent a third of its time in them. Objects still die by reference counting;
+    only later processes' apps (tests build many) are left unfrozen.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -51,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with build_services(settings, clock) as services:
             app.state.services = services
+            freeze_startup_objects()
             yield
 
     prometheus = PrometheusConfig(

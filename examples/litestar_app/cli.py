@@ -49,6 +49,7 @@ async def _run_sms_worker(settings: Settings) -> int:
     """Run agents' jobs from the Redis queue until SIGTERM or SIGINT, then finish those in hand."""
     import signal
 
+    from examples.litestar_app.app import freeze_startup_objects
     from examples.litestar_app.services import build_services
     from pa_sms.jobs_redis import RedisJobQueue
 
@@ -61,6 +62,7 @@ async def _run_sms_worker(settings: Settings) -> int:
         assert isinstance(queue, RedisJobQueue)
         await services.sms.start_background()  # jobs and the price refresh
         await services.sms_usage.start()  # the usage rollups' refresh
+        freeze_startup_objects()
         print(f"sms-worker {queue.consumer} is taking jobs from {queue.stream}", flush=True)
         await stop.wait()
     return 0
