@@ -140,6 +140,7 @@ def _queue(settings: Settings) -> SmsJobQueue:
             timeout=settings.redis_timeout,
             concurrency=settings.sms_worker_concurrency,
             visibility_timeout=settings.sms_job_visibility_timeout,
+            max_deliveries=settings.sms_job_max_deliveries,
         )
     return InProcessJobQueue(workers=settings.sms_worker_concurrency)
 

@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     sms_worker_in_app: bool = True
     sms_worker_concurrency: int = Field(default=8, ge=1)
     sms_job_visibility_timeout: float = Field(default=60.0, gt=0)
+    sms_job_max_deliveries: int = Field(default=5, ge=1)
 
     # multi-factor authentication
     mfa_issuer: str = "Assistant"

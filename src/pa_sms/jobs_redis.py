@@ -11,6 +11,9 @@ A consumer that dies holds its jobs in the group's pending list; after
 claimed (an ``XCLAIM`` heartbeat), so a slow job (a long wait for the sending
 rate) is never taken over by a live consumer's peer. A job runs once, except
 when its worker dies mid-job: it then runs again elsewhere (at least once).
+A job whose workers keep dying (one that crashes the process, say) is given up
+after ``max_deliveries`` deliveries: logged (kind and id, never its data),
+acknowledged and deleted, so it cannot take every worker down forever.
 
 Failures are logged like :class:`~pa_sms.jobs.InProcessJobQueue`'s (kind and
 exception, never the job's data) and are not retried.
@@ -38,6 +41,7 @@ __all__ = [
     "DEFAULT_BLOCK",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_GROUP",
+    "DEFAULT_MAX_DELIVERIES",
     "DEFAULT_STREAM",
     "DEFAULT_VISIBILITY_TIMEOUT",
     "RedisJobQueue",
@@ -53,6 +57,8 @@ DEFAULT_VISIBILITY_TIMEOUT = 60.0
 """Seconds a job of a silent consumer stays with it before another consumer takes it over."""
 DEFAULT_BLOCK = 0.5
 """Seconds one read waits for new jobs (also how soon a stopping consumer notices)."""
+DEFAULT_MAX_DELIVERIES = 5
+"""Deliveries of one job (its first and the take-overs after dead workers) before it is given up."""
 
 _logger = logging.getLogger("pa_sms.jobs")
 
@@ -75,6 +81,7 @@ class RedisJobQueue:
         concurrency: jobs run at once by this consumer.
         visibility_timeout: seconds before a silent consumer's jobs are taken over.
         block: seconds one read waits for new jobs.
+        max_deliveries: deliveries of a job before it is given up (see the module doc).
     """
 
     def __init__(
@@ -87,10 +94,13 @@ class RedisJobQueue:
         concurrency: int = DEFAULT_CONCURRENCY,
         visibility_timeout: float = DEFAULT_VISIBILITY_TIMEOUT,
         block: float = DEFAULT_BLOCK,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
         logger: logging.Logger | None = None,
     ) -> None:
-        if concurrency < 1 or visibility_timeout <= 0 or block <= 0:
-            raise ValueError("concurrency, visibility_timeout and block must be positive")
+        if concurrency < 1 or visibility_timeout <= 0 or block <= 0 or max_deliveries < 1:
+            raise ValueError(
+                "concurrency, visibility_timeout, block and max_deliveries must be positive"
+            )
         self.client = client
         self.stream = stream
         self.group = group
@@ -98,6 +108,7 @@ class RedisJobQueue:
         self.concurrency = concurrency
         self.visibility_timeout = visibility_timeout
         self.block = block
+        self.max_deliveries = max_deliveries
         self.handlers = JobHandlers(logger)
         self._logger = logger or _logger
         self._running: dict[asyncio.Task[None], str] = {}
@@ -245,7 +256,32 @@ class RedisJobQueue:
         self._done.extend(gone)  # deleted meanwhile: nothing left to run
         if claimed:
             self._logger.warning("job queue: took over %d job(s) of a silent worker", len(claimed))
+            claimed = await self._within_deliveries(claimed)
         return claimed
+
+    async def _within_deliveries(self, claimed: list[Any]) -> list[Any]:
+        """The claimed jobs not yet delivered too often; the others are given up."""
+        with redis_errors("jobs"):
+            async with self.client.pipeline(transaction=False) as pipe:
+                for entry_id, _ in claimed:
+                    pipe.xpending_range(self.stream, self.group, entry_id, entry_id, 1)
+                answers = await pipe.execute()
+        keep = []
+        for (entry_id, fields), pending in zip(claimed, answers, strict=True):
+            deliveries = int(pending[0]["times_delivered"]) if pending else 1
+            if deliveries <= self.max_deliveries:
+                keep.append((entry_id, fields))
+                continue
+            self.handlers.failures += 1
+            kind = _text(fields.get(b"kind", fields.get("kind", b"?")))
+            self._logger.error(
+                "SMS job %s (%s) given up after %d deliveries: its workers kept dying",
+                _text(entry_id),
+                kind,
+                deliveries,
+            )
+            self._done.append(_text(entry_id))
+        return keep
 
     def _begin(self, entry_id: str, fields: dict[Any, Any]) -> None:
         values = {_text(k): _text(v) for k, v in fields.items()}

@@ -129,6 +129,41 @@ async def test_the_jobs_of_a_crashed_worker_are_taken_over(redis_url: str) -> No
 
 
 @pytest.mark.redis
+async def test_a_job_whose_workers_keep_dying_is_given_up_without_its_data(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    stream = unique_name("jobs")
+    producer = RedisJobQueue.from_url(redis_url, stream=stream)
+    await producer.ensure_group()
+    await producer.submit(Job("sms.inbound", {"body": "my secret words"}))
+    taken = await producer.client.xreadgroup(
+        producer.group, "dead", {stream: ">"}, count=1, block=100
+    )
+    entry_id = taken[0][1][0][0]
+    # It was delivered to three workers already, each of which died with it.
+    await producer.client.xclaim(stream, producer.group, "dead", 0, [entry_id], retrycount=3)
+    ran: list[Job] = []
+
+    async def handle(job: Job) -> None:
+        ran.append(job)
+
+    survivor = RedisJobQueue.from_url(
+        redis_url, stream=stream, visibility_timeout=0.2, block=0.05, max_deliveries=3
+    )
+    survivor.register("sms.inbound", handle)
+    with caplog.at_level(logging.ERROR, "pa_sms.jobs"):
+        await survivor.start()
+        await asyncio.wait_for(survivor.join(), 5)
+    assert ran == []
+    assert survivor.failures == 1
+    assert "given up after 4 deliveries" in caplog.text
+    assert "my secret words" not in caplog.text
+    assert (await survivor.client.xpending(stream, survivor.group))["pending"] == 0
+    await survivor.close()
+    await producer.close()
+
+
+@pytest.mark.redis
 async def test_a_slow_job_of_a_live_worker_is_not_taken_over(redis_url: str) -> None:
     stream = unique_name("jobs")
     runs: list[str] = []
@@ -198,3 +233,5 @@ async def test_a_redis_queue_that_cannot_reach_redis_refuses_jobs() -> None:
 def test_a_redis_queue_needs_sane_settings() -> None:
     with pytest.raises(ValueError, match="positive"):
         RedisJobQueue.from_url("redis://127.0.0.1:1/0", concurrency=0)
+    with pytest.raises(ValueError, match="max_deliveries"):
+        RedisJobQueue.from_url("redis://127.0.0.1:1/0", max_deliveries=0)
