@@ -23,6 +23,7 @@ from sqlalchemy import (
     column,
     delete,
     func,
+    insert,
     literal_column,
     or_,
     select,
@@ -218,8 +219,9 @@ class SqlConversationRepository:
             )
             if seq is None:
                 return None
-            session.add(
-                MessageRow(
+            # A Core INSERT: no ORM object, identity map or flush for a row nobody reads back.
+            await session.execute(
+                insert(MessageRow).values(
                     id=message.id,
                     conversation_id=message.conversation_id,
                     owner_id=message.owner_id,
