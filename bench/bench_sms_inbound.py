@@ -261,7 +261,7 @@ async def run(args: argparse.Namespace) -> int:
         "PA_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "PA_SMS_SEGMENTS_PER_SECOND": "1000000",
         "PA_AUTO_MIGRATE": "false",
-        "PA_DB_POOL_SIZE": "10",
+        "PA_DB_POOL_SIZE": str(max(10, args.job_concurrency + 4)),  # no connection churn
         "PA_DB_POOL_PRE_PING_IDLE": str(args.pre_ping_idle),
         "PA_SMS_JOB_QUEUE": args.queue,
         "PA_SMS_WORKER_IN_APP": "false" if redis_queue and args.sms_workers else "true",
