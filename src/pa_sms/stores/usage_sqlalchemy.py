@@ -93,6 +93,11 @@ def _micros(column: Any) -> Any:
     return func.round(cast(column, Numeric) * MICROS)
 
 
+def _sums(columns: Any) -> list[Any]:
+    """``SUM`` of each counted column of ``columns`` (a table or a subquery's ``.c``)."""
+    return [cast(func.sum(getattr(columns, name)), BigInteger) for name in _COUNT_COLUMNS]
+
+
 def week_of(day: date) -> date:
     """The Monday starting ``day``'s week (the key of the weekly rollups)."""
     return day - timedelta(days=day.weekday())
@@ -218,7 +223,6 @@ class SqlUsageStore:
     async def _recompute_week(self, session: AsyncSession, week: date) -> None:
         u, n = SmsUsageDailyUserRow, SmsUsageDailyNumberRow
         end = week + timedelta(days=6)
-        sums = [cast(func.sum(getattr(u, name)), BigInteger) for name in _COUNT_COLUMNS]
         await session.execute(
             delete(SmsUsageWeeklyUserRow).where(SmsUsageWeeklyUserRow.week == week)
         )
@@ -226,7 +230,7 @@ class SqlUsageStore:
             delete(SmsUsageWeeklyNumberRow).where(SmsUsageWeeklyNumberRow.week == week)
         )
         per_user = (
-            select(literal(week).label("week"), u.user_id, *sums, func.max(u.currency))
+            select(literal(week).label("week"), u.user_id, *_sums(u), func.max(u.currency))
             .where(u.day >= week, u.day <= end)
             .group_by(u.user_id)
         )
@@ -235,14 +239,13 @@ class SqlUsageStore:
                 ["week", "user_id", *_COUNT_COLUMNS, "currency"], per_user
             )
         )
-        sums = [cast(func.sum(getattr(n, name)), BigInteger) for name in _COUNT_COLUMNS]
         per_number = (
             select(
                 literal(week).label("week"),
                 n.number_id,
                 func.max(n.phone_number),
                 func.max(n.user_id),
-                *sums,
+                *_sums(n),
                 func.max(n.currency),
             )
             .where(n.day >= week, n.day <= end)
@@ -379,8 +382,7 @@ class SqlUsageStore:
             else (daily.day if group_by == "day" else daily.user_id)
         )
         if group_by == "day" or user_id is not None:
-            sums = [cast(func.sum(getattr(daily, name)), BigInteger) for name in _COUNT_COLUMNS]
-            query = select(key, *sums).where(daily.day >= since, daily.day <= until)
+            query = select(key, *_sums(daily)).where(daily.day >= since, daily.day <= until)
             if user_id is not None:
                 query = query.where(daily.user_id == user_id)
             return query.group_by(key).order_by(key)
@@ -403,8 +405,7 @@ class SqlUsageStore:
                 ).where(weekly.week >= weeks[0], weekly.week <= weeks[1])
             )
         rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-        sums = [cast(func.sum(getattr(rows.c, name)), BigInteger) for name in _COUNT_COLUMNS]
-        return select(rows.c.key, *sums).group_by(rows.c.key).order_by(rows.c.key)
+        return select(rows.c.key, *_sums(rows.c)).group_by(rows.c.key).order_by(rows.c.key)
 
     async def held_numbers(
         self, start: datetime, end: datetime, *, user_id: str | None = None
