@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from examples.litestar_app.request_id import request_id_of
+from examples.litestar_app.request_id import request_id_of, request_state
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
 from pa_core.rbac import Grants
@@ -36,12 +36,6 @@ def audit_context_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AuditCon
     )
 
 
-def _request_state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-    """The scope's state dict itself (``connection.state`` wraps it anew on every access)."""
-    state: dict[str, Any] = connection.scope.setdefault("state", {})
-    return state
-
-
 def _authorization(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The first ``Authorization`` header, read from the raw scope (no header map built)."""
     for name, value in connection.scope["headers"]:
@@ -56,7 +50,7 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     On every authenticated request: the scope is read directly, as Litestar's
     ``connection.state`` and ``connection.headers`` build objects on each access.
     """
-    state = _request_state(connection)
+    state = request_state(connection.scope)
     cached = state.get(_PRINCIPAL)
     if isinstance(cached, Principal):
         return cached
@@ -68,7 +62,7 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
 
 async def grants_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Grants:
     """The caller's effective roles and permissions, resolved once per request."""
-    state = _request_state(connection)
+    state = request_state(connection.scope)
     cached = state.get(_GRANTS)
     if isinstance(cached, Grants):
         return cached

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-__all__ = ["REQUEST_ID_HEADER", "add_request_id", "request_id_of"]
+__all__ = ["REQUEST_ID_HEADER", "add_request_id", "request_id_of", "request_state"]
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+def request_state(scope: Scope) -> dict[str, Any]:
+    """The scope's state dict itself (``connection.state`` wraps it anew on each access)."""
+    state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    return state
+
+
 def request_id_of(scope: Scope) -> str:
     """The request's id: the valid incoming header, or a new one (kept in the scope's state)."""
-    state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = request_state(scope)
     request_id: str | None = state.get("request_id")
     if request_id is None:
         incoming = next(
