@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     require_verified_email: bool = False
     password_min_length: int = Field(default=12, ge=8, le=64)
     login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_account: int = Field(default=100, ge=1)
     login_failure_window: int = Field(default=900, ge=1)
     rate_limit_login_per_ip: str = "20/1m"
     rate_limit_register_per_ip: str = "10/1h"
@@ -113,9 +114,14 @@ class Settings(BaseSettings):
     mfa_issuer: str = "Assistant"
     mfa_remember_device_days: int = Field(default=30, ge=1, le=365)
     sms_code_send_limits: str = "1/1m,5/1h"
+    sms_allowed_countries: str = (
+        "US,CA,AT,BE,BG,HR,CY,CZ,DK,EE,FI,FR,DE,GR,HU,IE,IT,LV,LT,LU,MT,NL,PL,PT,RO,SK,SI,ES,SE"
+    )
+    sms_codes_per_day: int = Field(default=1000, ge=0)
     previous_secret_keys: SecretStr | None = None
 
     # serving
+    trusted_proxies: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
