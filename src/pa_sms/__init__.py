@@ -3,6 +3,6 @@
 Depends on ``pa_core``; never on a web framework.
 """
 
-__all__ = ["__version__"]
+from pa_core import __version__
 
-__version__ = "0.1.0"
+__all__ = ["__version__"]

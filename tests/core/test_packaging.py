@@ -47,3 +47,12 @@ def test_the_packages_import_without_optional_extras() -> None:
 def test_both_packages_are_typed() -> None:
     assert (ROOT / "src" / "pa_core" / "py.typed").exists()
     assert (ROOT / "src" / "pa_sms" / "py.typed").exists()
+
+
+def test_the_version_has_one_source_read_by_the_build_and_both_packages() -> None:
+    from importlib.metadata import version
+
+    import pa_core
+    import pa_sms
+
+    assert pa_sms.__version__ == pa_core.__version__ == version("pa-platform")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from examples.litestar_app.schemas_mfa import (
@@ -158,7 +158,7 @@ class MfaController(Controller):
     @delete("/devices/{device_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Forget a device")
     async def revoke_device(
         self,
-        device_id: str,
+        device_id: FromPath[str],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
