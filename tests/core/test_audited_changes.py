@@ -7,9 +7,16 @@ from dataclasses import dataclass
 import anyio
 import pytest
 
+from pa_core.accounts import AccountService
 from pa_core.audit import AuditContext, AuditEvent, AuditFilter, AuditRecorder
+from pa_core.auth import Principal
 from pa_core.clock import FrozenClock
+from pa_core.config import Settings
+from pa_core.email import EmailTemplates, MemoryOutbox
 from pa_core.pagination import PageRequest
+from pa_core.password_policy import PasswordPolicy
+from pa_core.passwords import PasswordHasher
+from pa_core.ratelimit import FailureBackoff, RateLimiter
 from pa_core.rbac import (
     ADMINISTRATOR,
     USER,
@@ -19,9 +26,12 @@ from pa_core.rbac import (
     RoleAdministration,
 )
 from pa_core.rbac.admin import ROLES_CHANGED_ACTION
+from pa_core.refresh_tokens import MemoryRefreshTokenStore, RefreshTokenService
+from pa_core.sessions import MemorySessionStore, SessionService
 from pa_core.stores import MemoryKeyValueStore
 from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
 from pa_core.stores.sqlalchemy.roles import SqlRoleStore
+from pa_core.tokens import TokenService
 from pa_core.users import User
 
 pytestmark = pytest.mark.anyio
@@ -158,3 +168,42 @@ async def test_a_task_started_inside_a_transaction_uses_its_own_session(
     with pytest.raises(AuditStorageFailed):
         await child_records_then_parent_fails()
     assert [e.action for e in await audit_rows(database)] == ["test.child"]
+
+
+def accounts(database: Database, clock: FrozenClock, log: SqlAuditLog) -> AccountService:
+    settings = Settings(_env_file=None, secret_key="a-test-master-secret-of-plenty-length-0123")
+    kv = MemoryKeyValueStore(clock)
+    key = settings.purpose_key("rate-limit-keys")
+    return AccountService(
+        users=SqlUserRepository(database),
+        hasher=PasswordHasher(),
+        policy=PasswordPolicy.from_settings(settings),
+        tokens=TokenService.from_settings(settings, clock),
+        sessions=SessionService(MemorySessionStore(), clock),
+        refresh_tokens=RefreshTokenService(MemoryRefreshTokenStore(), clock),
+        email=MemoryOutbox(),
+        templates=EmailTemplates.from_settings(settings),
+        limiter=RateLimiter(kv, key_secret=key),
+        login_backoff=FailureBackoff(kv, key_secret=key),
+        one_time=kv,
+        audit=AuditRecorder(log, clock),
+        clock=clock,
+        fingerprint_key=settings.purpose_key("password-fingerprint"),
+    )
+
+
+async def test_a_password_change_whose_audit_write_fails_keeps_the_old_password(
+    database: Database, clock: FrozenClock
+) -> None:
+    user = await accounts(database, clock, SqlAuditLog(database)).register(
+        "ada@example.com", "correct horse battery staple"
+    )
+    failing = accounts(database, clock, FailingAuditLog(database))
+    principal = Principal(user.id, "s1", "t1", clock.now())
+    with pytest.raises(AuditStorageFailed):
+        await failing.change_password(
+            principal, "correct horse battery staple", "a brand new long passphrase"
+        )
+    stored = await SqlUserRepository(database).get(user.id)
+    assert stored is not None
+    assert stored.password_hash == user.password_hash
