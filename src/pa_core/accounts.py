@@ -548,14 +548,16 @@ class AccountService:
         new_password = self.policy.check(new_password, email=user.email)
         await self._spend(claims.jti, claims.expires_at - self.clock.now())
         now = self.clock.now()
-        user = await self.users.update(
-            replace(user, password_hash=await self.hasher.hash(new_password), updated_at=now)
-        )
+        password_hash = await self.hasher.hash(new_password)
+        async with self.audit.atomic():  # the new password and its audit row land together
+            user = await self.users.update(
+                replace(user, password_hash=password_hash, updated_at=now)
+            )
+            await self.audit.record(
+                "account.password_reset", actor_id=user.id, target_id=user.id, context=context
+            )
         await self._revoke_everything(user.id)
         await self.login_backoff.record_success(user.email.casefold())
-        await self.audit.record(
-            "account.password_reset", actor_id=user.id, target_id=user.id, context=context
-        )
         await self._notify(user, "password_reset")
 
     async def confirm_password(self, user: User, password: str) -> None:
@@ -585,13 +587,15 @@ class AccountService:
         await self.confirm_password(user, current_password)
         new_password = self.policy.check(new_password, email=user.email)
         now = self.clock.now()
-        user = await self.users.update(
-            replace(user, password_hash=await self.hasher.hash(new_password), updated_at=now)
-        )
+        password_hash = await self.hasher.hash(new_password)
+        async with self.audit.atomic():  # the new password and its audit row land together
+            user = await self.users.update(
+                replace(user, password_hash=password_hash, updated_at=now)
+            )
+            await self.audit.record(
+                "account.password_change", actor_id=user.id, target_id=user.id, context=context
+            )
         await self._revoke_everything(user.id, keep_session=principal.session_id)
-        await self.audit.record(
-            "account.password_change", actor_id=user.id, target_id=user.id, context=context
-        )
         await self._notify(user, "password_changed")
 
     async def me(self, principal: Principal) -> User:

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     # multi-factor authentication
     mfa_issuer: str = "Assistant"
     mfa_remember_device_days: int = Field(default=30, ge=1, le=365)
-    sms_code_send_limits: str = "1/1m,5/1h"
+    sms_code_send_limits: str = "1/1m,5/1h,10/1d"
     sms_allowed_countries: str = (
         "US,CA,AT,BE,BG,HR,CY,CZ,DK,EE,FI,FR,DE,GR,HU,IE,IT,LV,LT,LU,MT,NL,PL,PT,RO,SK,SI,ES,SE"
     )
@@ -176,6 +176,18 @@ class Settings(BaseSettings):
 
         for part in value.split(","):
             RateLimit.parse(part)
+        return value
+
+    @field_validator("sms_allowed_countries")
+    @classmethod
+    def _known_countries(cls, value: str) -> str:
+        from pa_core.errors import ImproperlyConfigured
+        from pa_core.mfa.phone import parse_countries
+
+        try:
+            parse_countries(value)
+        except ImproperlyConfigured as exc:
+            raise ValueError(str(exc)) from exc
         return value
 
     @property

@@ -7,7 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from pa_core.audit import AuditContext, AuditFilter, AuditLog, AuditRecorder, Outcome
+from pa_core.audit import (
+    AuditContext,
+    AuditEvent,
+    AuditFilter,
+    AuditLog,
+    AuditRecorder,
+    Outcome,
+)
 from pa_core.clock import FrozenClock
 from pa_core.pagination import PageRequest
 from pa_core.stores import MemoryAuditLog
@@ -81,3 +88,67 @@ async def test_filter_by_actor_without_actor_rows(log: AuditLog, clock: FrozenCl
     await recorder.record("auth.login", Outcome.FAILURE)
     page = await log.list(AuditFilter(actor_id="someone"), PageRequest())
     assert list(page.items) == []
+
+
+async def test_an_ip_that_is_not_an_address_is_recorded_as_none_and_never_fails(
+    log: AuditLog, clock: FrozenClock
+) -> None:
+    recorder = AuditRecorder(log, clock)
+    await recorder.record("rbac.roles_changed", context=AuditContext(ip="1" * 200))
+    await recorder.record("rbac.roles_changed", context=AuditContext(ip="unknown, 203.0.113.9"))
+    page = await log.list(AuditFilter(), PageRequest())
+    assert [e.ip for e in page.items] == [None, None]
+
+
+async def test_a_valid_ip_is_kept_in_canonical_form_without_its_zone(
+    log: AuditLog, clock: FrozenClock
+) -> None:
+    recorder = AuditRecorder(log, clock)
+    longest = "2001:0db8:0000:0000:0000:ffff:0000:0001"
+    for ip in ("203.0.113.9", "2001:DB8:0:0::1", longest, "fe80::1%" + "e" * 60):
+        await recorder.record("auth.login", context=AuditContext(ip=ip))
+        clock.advance(timedelta(seconds=1))
+    page = await log.list(AuditFilter(), PageRequest())
+    assert [e.ip for e in reversed(page.items)] == [
+        "203.0.113.9",
+        "2001:db8::1",
+        "2001:db8::ffff:0:1",
+        "fe80::1",
+    ]
+
+
+async def test_a_huge_user_agent_with_control_characters_is_cut_to_its_column(
+    log: AuditLog, clock: FrozenClock
+) -> None:
+    recorder = AuditRecorder(log, clock)
+    agent = "Mozilla\x00/5.0\r\n" + "x" * 100_000
+    await recorder.record(
+        "auth.login", context=AuditContext(user_agent=agent, request_id="r\n" * 500)
+    )
+    (event,) = (await log.list(AuditFilter(), PageRequest())).items
+    assert event.user_agent == ("Mozilla/5.0" + "x" * 512)[:512]
+    assert event.request_id == "r" * 128
+
+
+async def test_an_event_given_straight_to_the_log_is_sanitised_the_same_way(
+    log: AuditLog, clock: FrozenClock
+) -> None:
+    raw = AuditEvent(
+        id="01HZZZZZZZZZZZZZZZZZZZZZZZ",
+        at=clock.now(),
+        action="auth.login\n",
+        outcome=Outcome.FAILURE,
+        target_type="user\x00",
+        target_id="u" * 300,
+        ip="203.0.113.9" * 10,
+        user_agent="\x1b[31m" + "a" * 1000,
+        request_id="r" * 1000,
+        details={"reason": "bad\x00 input\n", "roles": ["a\x00", "b"]},
+    )
+    await log.record(raw)
+    (event,) = (await log.list(AuditFilter(), PageRequest())).items
+    assert (event.action, event.target_type, event.target_id) == ("auth.login", "user", "u" * 64)
+    assert event.ip is None
+    assert event.user_agent == "[31m" + "a" * 508
+    assert event.request_id == "r" * 128
+    assert event.details == {"reason": "bad input", "roles": ["a", "b"]}

@@ -13,7 +13,7 @@ from pa_core.mfa.devices import (
     TrustedDeviceStore,
 )
 from pa_core.mfa.factors import FactorKind, MemoryMfaFactorStore, MfaFactor, MfaFactorStore
-from pa_core.mfa.phone import mask_phone, normalize_phone
+from pa_core.mfa.phone import SmsDestinationPolicy, mask_phone, normalize_phone
 from pa_core.mfa.service import (
     InvalidConfirmationCode,
     MfaGate,
@@ -45,6 +45,7 @@ __all__ = [
     "SendLimit",
     "SmsCodeLimits",
     "SmsCodeService",
+    "SmsDestinationPolicy",
     "TotpService",
     "TotpSetup",
     "TrustedDevice",

@@ -4,8 +4,11 @@
 in a :class:`~pa_core.stores.KeyValueStore` (Redis in production), stored as an
 HMAC, never in clear. A code lives :data:`DEFAULT_CODE_TTL`, allows
 :data:`DEFAULT_MAX_ATTEMPTS` tries and is spent by its first correct use.
-Sending is rate limited per subject and per phone number to resist SMS pumping
-(:class:`SmsCodeLimits`). The code never reaches a log.
+Against SMS pumping, a code goes only to a mobile number of an allowed country
+(:class:`~pa_core.mfa.phone.SmsDestinationPolicy`), sending is rate limited per
+subject and per phone number (:class:`SmsCodeLimits`), and the whole service
+sends at most ``codes_per_day`` codes per UTC day (:data:`DEFAULT_CODES_PER_DAY`).
+The code never reaches a log.
 """
 
 from __future__ import annotations
@@ -18,16 +21,17 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from pa_core.clock import Clock
 from pa_core.errors import ImproperlyConfigured, InvalidMfaCode, RateLimited
-from pa_core.mfa.phone import mask_phone, normalize_phone
+from pa_core.mfa.phone import SmsDestinationPolicy, mask_phone
 from pa_core.sms import SmsSender
 from pa_core.stores.base import KeyValueStore
 
 __all__ = [
     "CODE_DIGITS",
+    "DEFAULT_CODES_PER_DAY",
     "DEFAULT_CODE_TTL",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_MESSAGE",
@@ -60,6 +64,12 @@ MIN_HMAC_KEY_LENGTH = 16
 DEFAULT_MESSAGE = "Your verification code is {code}"
 """Text of the message; ``{code}`` is replaced by the code."""
 
+DEFAULT_CODES_PER_DAY = 1000
+"""Codes the whole service may send per UTC day (``PA_SMS_CODES_PER_DAY``)."""
+
+_DAY_KEY_GRACE = timedelta(hours=1)
+"""A day's counter outlives its day by this much (clocks of several processes differ a little)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SendLimit:
@@ -78,11 +88,12 @@ class SendLimit:
 DEFAULT_SUBJECT_LIMITS = (
     SendLimit(1, timedelta(minutes=1)),
     SendLimit(5, timedelta(hours=1)),
+    SendLimit(10, timedelta(days=1)),
 )
-"""Default limits per subject (user): one a minute, five an hour."""
+"""Default limits per subject (user): one a minute, five an hour, ten a day."""
 
 DEFAULT_PHONE_LIMITS = DEFAULT_SUBJECT_LIMITS
-"""Default limits per destination number: one a minute, five an hour."""
+"""Default limits per destination number: one a minute, five an hour, ten a day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +121,10 @@ class SmsCodeService:
         max_attempts: tries per code.
         limits: send limits per subject and per phone number.
         message: message template with a ``{code}`` placeholder.
+        destinations: which numbers may be texted (default: mobile numbers of
+            the US, Canada and the EU).
+        codes_per_day: codes the whole service may send per UTC day, counted
+            in ``store`` (every process must share it); ``None`` for no cap.
     """
 
     def __init__(
@@ -123,6 +138,8 @@ class SmsCodeService:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         limits: SmsCodeLimits | None = None,
         message: str = DEFAULT_MESSAGE,
+        destinations: SmsDestinationPolicy | None = None,
+        codes_per_day: int | None = DEFAULT_CODES_PER_DAY,
     ) -> None:
         if len(hmac_key) < MIN_HMAC_KEY_LENGTH:
             raise ImproperlyConfigured(f"hmac_key must be at least {MIN_HMAC_KEY_LENGTH} bytes")
@@ -132,6 +149,8 @@ class SmsCodeService:
             raise ImproperlyConfigured("max_attempts must be at least 1")
         if "{code}" not in message:
             raise ImproperlyConfigured("message must contain the {code} placeholder")
+        if codes_per_day is not None and codes_per_day < 0:
+            raise ImproperlyConfigured("codes_per_day must not be negative")
         self.store = store
         self.sender = sender
         self.clock = clock
@@ -139,6 +158,8 @@ class SmsCodeService:
         self.max_attempts = max_attempts
         self.limits = limits or SmsCodeLimits()
         self.message = message
+        self.destinations = destinations or SmsDestinationPolicy()
+        self.codes_per_day = codes_per_day
         self._key = hmac_key
 
     async def send(self, purpose: str, subject: str, phone: str) -> None:
@@ -151,15 +172,18 @@ class SmsCodeService:
             phone: the destination number (normalised to E.164 here).
 
         Raises:
-            RateLimited: too many messages to this subject or this number lately.
-            ValidationFailed: ``phone`` is not a valid number.
+            RateLimited: too many messages to this subject or this number lately,
+                or the service's daily cap is spent (retry at the next UTC day).
+            ValidationFailed: on ``phone``: not a valid number, not a mobile
+                number, or a country not allowed (:attr:`destinations`).
             PAError: whatever the sender raises; the new code is then discarded.
             ServiceUnavailable: the store cannot be reached.
         """
         _check_purpose(purpose)
-        phone = normalize_phone(phone)
+        phone = self.destinations.check(phone)
         await self._charge(f"send:subject:{subject}", self.limits.per_subject)
         await self._charge(f"send:phone:{self._digest('phone', phone)}", self.limits.per_phone)
+        await self._charge_day()
 
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         entry = {
@@ -228,6 +252,24 @@ class SmsCodeService:
             if await self.store.increment(key, ttl=limit.window) > limit.count:
                 left = await self.store.expires_in(key)
                 raise RateLimited((left or limit.window).total_seconds())
+
+    async def _charge_day(self) -> None:
+        """Count one send against the service's daily cap; alert once when it is reached."""
+        if self.codes_per_day is None:
+            return
+        now = self.clock.now().astimezone(UTC)
+        next_day = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
+        left = next_day - now
+        key = f"send:day:{now.date().isoformat()}"
+        sent = await self.store.increment(key, ttl=left + _DAY_KEY_GRACE)
+        if sent <= self.codes_per_day:
+            return
+        if sent == self.codes_per_day + 1:  # exactly one refusal across every process sees this
+            logger.error(
+                "daily SMS code cap reached: no more codes until the next UTC day",
+                extra={"cap": self.codes_per_day, "day": now.date().isoformat()},
+            )
+        raise RateLimited(left.total_seconds())
 
     def _digest(self, *parts: str) -> str:
         message = "\x00".join(parts).encode()

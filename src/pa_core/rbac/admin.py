@@ -1,6 +1,9 @@
 """Administration: changing users' roles, defining roles, listing users and the audit trail.
 
-Every method here is an administrative action and is audited. Authorise the
+Every method here is an administrative action and is audited. A change and its
+audit row are written in one :meth:`~pa_core.audit.AuditLog.atomic` block: on
+SQL (users, roles and audit on one database) they commit together or not at all;
+caches are invalidated only once both have landed. Authorise the
 caller first (a route guard, or :func:`~pa_core.rbac.decorators.requires`): these
 methods take the actor's id for the record, not for a check, so the command line
 can use them too (``actor_id=None``).
@@ -110,19 +113,22 @@ class RoleAdministration:
                 raise LastAdministrator()
             if wanted == before:
                 return user
-            updated = await self.users.update(
-                dataclasses.replace(user, roles=wanted, updated_at=self.clock.now())
-            )
+            # The change and its audit row commit together (one transaction on SQL):
+            # a role change that cannot be audited does not happen.
+            async with self.audit.atomic():
+                updated = await self.users.update(
+                    dataclasses.replace(user, roles=wanted, updated_at=self.clock.now())
+                )
+                await self.audit.record(
+                    ROLES_CHANGED_ACTION,
+                    actor_id=actor_id,
+                    target_type="user",
+                    target_id=user_id,
+                    context=context,
+                    before=list(before),
+                    after=list(wanted),
+                )
         await self.permissions.invalidate()
-        await self.audit.record(
-            ROLES_CHANGED_ACTION,
-            actor_id=actor_id,
-            target_type="user",
-            target_id=user_id,
-            context=context,
-            before=list(before),
-            after=list(wanted),
-        )
         return updated
 
     async def grant(
@@ -152,15 +158,16 @@ class RoleAdministration:
         context: AuditContext | None = None,
     ) -> None:
         """Add a permission (or replace its description)."""
-        await self.roles.save_permission(permission)
+        async with self.audit.atomic():
+            await self.roles.save_permission(permission)
+            await self.audit.record(
+                PERMISSION_DEFINED_ACTION,
+                actor_id=actor_id,
+                target_type="permission",
+                target_id=permission.name,
+                context=context,
+            )
         await self.permissions.invalidate()
-        await self.audit.record(
-            PERMISSION_DEFINED_ACTION,
-            actor_id=actor_id,
-            target_type="permission",
-            target_id=permission.name,
-            context=context,
-        )
 
     async def define_role(
         self, actor_id: str | None, role: Role, *, context: AuditContext | None = None
@@ -170,17 +177,18 @@ class RoleAdministration:
         Returns the new catalogue. Raises ``ValidationFailed`` (nothing is stored) otherwise.
         """
         catalogue = (await self.roles.load()).with_role(role)
-        await self.roles.save_role(role)
+        async with self.audit.atomic():
+            await self.roles.save_role(role)
+            await self.audit.record(
+                ROLE_DEFINED_ACTION,
+                actor_id=actor_id,
+                target_type="role",
+                target_id=role.name,
+                context=context,
+                parents=list(role.parents),
+                permissions=sorted(role.permissions),
+            )
         await self.permissions.invalidate()
-        await self.audit.record(
-            ROLE_DEFINED_ACTION,
-            actor_id=actor_id,
-            target_type="role",
-            target_id=role.name,
-            context=context,
-            parents=list(role.parents),
-            permissions=sorted(role.permissions),
-        )
         return catalogue
 
     async def delete_role(
@@ -199,15 +207,16 @@ class RoleAdministration:
         if name == ADMINISTRATOR:
             raise LastAdministrator("the administrator role cannot be deleted")
         catalogue.without_role(name)
-        await self.roles.delete_role(name)
+        async with self.audit.atomic():
+            await self.roles.delete_role(name)
+            await self.audit.record(
+                ROLE_DELETED_ACTION,
+                actor_id=actor_id,
+                target_type="role",
+                target_id=name,
+                context=context,
+            )
         await self.permissions.invalidate()
-        await self.audit.record(
-            ROLE_DELETED_ACTION,
-            actor_id=actor_id,
-            target_type="role",
-            target_id=name,
-            context=context,
-        )
 
     async def sync(self, registry: Registry) -> list[str]:
         """Write the code registry into the store (idempotent); invalidate caches on a change."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pa_core.audit import AuditEvent, AuditFilter
+from pa_core.audit import AuditEvent, AuditFilter, sanitise_event
 from pa_core.clock import Clock, SystemClock
 from pa_core.errors import EmailTaken, NotFound
 from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
@@ -201,8 +203,13 @@ class MemoryAuditLog:
         self.events: list[AuditEvent] = []
 
     async def record(self, event: AuditEvent) -> None:
-        """Append ``event``."""
-        self.events.append(event)
+        """Append ``event``, sanitised as by every backend (``sanitise_event``)."""
+        self.events.append(sanitise_event(event))
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """Groups a change with its events; in memory neither can fail half-way."""
+        yield
 
     async def list(self, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
         """Events matching ``filters``, newest first."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
-from pa_core.audit import AuditEvent, AuditFilter, Outcome
+from pa_core.audit import AuditEvent, AuditFilter, Outcome, sanitise_event
 from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.stores.sqlalchemy.database import Database
 from pa_core.stores.sqlalchemy.models import AuditEventRow
@@ -37,7 +39,11 @@ class SqlAuditLog:
         self.database = database
 
     async def record(self, event: AuditEvent) -> None:
-        """Append ``event``."""
+        """Append ``event``, sanitised (:func:`~pa_core.audit.sanitise_event`).
+
+        Inside :meth:`atomic` the row is part of that block's transaction.
+        """
+        event = sanitise_event(event)
         async with self.database.session() as session:
             session.add(
                 AuditEventRow(
@@ -54,6 +60,12 @@ class SqlAuditLog:
                     details=dict(event.details),
                 )
             )
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """One transaction (:meth:`Database.transaction`) for the block's writes and events."""
+        async with self.database.transaction():
+            yield
 
     async def list(self, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
         """Events matching ``filters``, newest first (keyset on ``at, id``)."""

@@ -6,9 +6,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +28,18 @@ __all__ = ["DEFAULT_PRE_PING_IDLE", "Database", "database_errors", "ensure_sqlit
 DEFAULT_PRE_PING_IDLE = 10.0
 """Seconds a pooled connection may sit unused before it is tested again at checkout."""
 _LAST_USED = "pa_last_used"
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenTransaction:
+    database: Database
+    session: AsyncSession
+    task_id: int
+
+
+_open_transaction: ContextVar[_OpenTransaction | None] = ContextVar(
+    "pa_core_open_transaction", default=None
+)
 _logger = logging.getLogger("pa_core.database")
 
 
@@ -147,10 +162,51 @@ class Database:
     async def session(
         self, on_conflict: Callable[[], PAError] | None = None
     ) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed on success, rolled back on any error."""
+        """A session in a transaction: committed on success, rolled back on any error.
+
+        Inside :meth:`transaction` (same database, same task) it is that
+        transaction's session: the block's writes are flushed at its end (so a
+        conflict is raised and translated here) but committed with the outer block.
+        """
+        joined = self._joined()
+        if joined is not None:
+            with database_errors(on_conflict):
+                yield joined
+                await joined.flush()
+            return
         with database_errors(on_conflict):
             async with self.sessionmaker() as session, session.begin():
                 yield session
+
+    def _joined(self) -> AsyncSession | None:
+        current = _open_transaction.get()
+        if current is None or current.database is not self:
+            return None
+        if current.task_id != anyio.get_current_task().id:
+            return None  # a child task: one session is never shared between tasks
+        return current.session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One transaction for every store on this database used by the current task in the block.
+
+        Stores keep their contracts: each opens :meth:`session` as usual and
+        joins this transaction. Everything commits when the block ends, or
+        nothing does when it raises (a change and its audit row land together).
+        Nested blocks join the outermost one.
+        """
+        if self._joined() is not None:
+            yield
+            return
+        with database_errors():
+            async with self.sessionmaker() as session, session.begin():
+                token = _open_transaction.set(
+                    _OpenTransaction(self, session, anyio.get_current_task().id)
+                )
+                try:
+                    yield
+                finally:
+                    _open_transaction.reset(token)
 
     async def ping(self) -> None:
         """Run ``SELECT 1``; ``ServiceUnavailable`` when the database does not answer."""
