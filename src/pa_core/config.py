@@ -17,7 +17,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pa_core.errors import ImproperlyConfigured
-from pa_core.keys import MIN_SECRET_LENGTH, derive_key, load_or_create_secret
+from pa_core.keys import derive_key, load_or_create_secret, secret_weakness
 
 __all__ = ["Settings"]
 
@@ -143,6 +143,14 @@ class Settings(BaseSettings):
         RateLimit.parse(value)
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_trusted_proxies(cls, value: str) -> str:
+        from pa_core.client_address import TrustedProxies
+
+        TrustedProxies.parse(value)  # a typo fails at start, not as a silently ignored proxy
+        return value
+
     @field_validator("sms_reporting_timezone")
     @classmethod
     def _valid_timezone(cls, value: str) -> str:
@@ -215,10 +223,11 @@ class Settings(BaseSettings):
         secret = self.secret_key.get_secret_value() if self.secret_key else ""
         if not secret:
             problems.append("PA_SECRET_KEY is not set (a generated development key is refused)")
-        elif len(secret) < MIN_SECRET_LENGTH:
-            problems.append(f"PA_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
-        elif secret.lower() in {"changeme", "secret", "development"} or len(set(secret)) < 8:
-            problems.append("PA_SECRET_KEY is a default or trivially guessable value")
+        elif weakness := secret_weakness(secret):
+            problems.append(
+                f"PA_SECRET_KEY {weakness}; generate one with "
+                '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+            )
         if not self.database_url:
             problems.append("PA_DATABASE_URL is not set (the embedded SQLite file is refused)")
         if not self.redis_url:
