@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from examples.litestar_app.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.controllers.admin import AdminController, PermissionsController
 from examples.litestar_app.controllers.auth import AuthController
 from examples.litestar_app.controllers.conversations import ConversationsController
@@ -34,6 +36,7 @@ from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
 from examples.litestar_app.services import build_services
 from pa_core import __version__
+from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
 from pa_core.config import Settings
 
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AdminSmsController,
         ],
         dependencies=dependencies,
+        state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
         lifespan=[lifespan],
         middleware=[prometheus.middleware],
         before_send=[add_request_id],

@@ -14,13 +14,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 
+from examples.litestar_app.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.sms import SmsWebhookController
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
 from examples.litestar_app.services import build_services
+from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
 from pa_core.config import Settings
 
@@ -44,6 +47,7 @@ def create_sms_app(settings: Settings | None = None, clock: Clock | None = None)
     return Litestar(
         route_handlers=[health, ready, SmsWebhookController],
         dependencies=dependencies,
+        state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
         lifespan=[lifespan],
         before_send=[add_request_id],
         exception_handlers=exception_handlers,

@@ -52,7 +52,7 @@ def _alphabet_size(secret: str) -> int:
 
 
 def estimated_bits(secret: str) -> float:
-    """Strength of ``secret`` if it were random: length × log2(smallest standard alphabet).
+    """Strength of ``secret`` if it were random: length x log2(smallest standard alphabet).
 
     The alphabets are hex (16), base32 (32), base64 / base64url (64) and printable
     ASCII (95). A random 43-character base64url or 64-character hex string gives 256.

@@ -121,7 +121,13 @@ def test_production_does_not_auto_migrate_unless_asked() -> None:
         base64.b64encode(secrets.token_bytes(32)).decode(),
         secrets.token_urlsafe(48),
     ],
-    ids=["token_urlsafe(32)", "token_hex(32)", "hex upper", "base64 of 32 bytes", "token_urlsafe(48)"],
+    ids=[
+        "token_urlsafe(32)",
+        "token_hex(32)",
+        "hex upper",
+        "base64 of 32 bytes",
+        "token_urlsafe(48)",
+    ],
 )
 def test_production_accepts_a_generated_secret(secret: str) -> None:
     settings(**{**SAFE_PRODUCTION, "secret_key": secret}).check_production()
