@@ -32,6 +32,7 @@ from examples.litestar_app.controllers.sms import (
 from examples.litestar_app.controllers.sms_usage import SmsAnalyticsController, SmsUsageController
 from examples.litestar_app.controllers.users import UsersController
 from examples.litestar_app.deps import dependencies
+from examples.litestar_app.json_body import AppRequest
 from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
 from examples.litestar_app.services import build_services
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         middleware=[prometheus.middleware],
         before_send=[add_request_id],
         exception_handlers=exception_handlers,
+        request_class=AppRequest,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Personal assistant API",

@@ -20,6 +20,7 @@ from examples.litestar_app.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.sms import SmsWebhookController
 from examples.litestar_app.deps import dependencies
+from examples.litestar_app.json_body import AppRequest
 from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
 from examples.litestar_app.services import build_services
@@ -51,6 +52,7 @@ def create_sms_app(settings: Settings | None = None, clock: Clock | None = None)
         lifespan=[lifespan],
         before_send=[add_request_id],
         exception_handlers=exception_handlers,
+        request_class=AppRequest,
         request_max_body_size=SMS_MAX_BODY_BYTES,
         openapi_config=None,
         debug=False,
