@@ -122,6 +122,8 @@ class Settings(BaseSettings):
 
     # serving
     trusted_proxies: str = ""
+    metrics_token: SecretStr | None = None
+    openapi_enabled: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
@@ -204,6 +206,18 @@ class Settings(BaseSettings):
         """Migrate at start-up: ``PA_AUTO_MIGRATE``, by default on in development only."""
         return self.auto_migrate if self.auto_migrate is not None else self.env == "development"
 
+    @property
+    def serves_openapi(self) -> bool:
+        """Serve ``/schema``: ``PA_OPENAPI_ENABLED``, by default on in development only."""
+        return (
+            self.openapi_enabled if self.openapi_enabled is not None else self.env == "development"
+        )
+
+    @property
+    def serves_metrics(self) -> bool:
+        """Serve ``/metrics``: with ``PA_METRICS_TOKEN`` always, without one in development only."""
+        return self.metrics_token is not None or self.env == "development"
+
     @cached_property
     def master_secret(self) -> str:
         """The master secret: ``PA_SECRET_KEY``, or in development one kept under ``data_dir``."""
@@ -228,6 +242,9 @@ class Settings(BaseSettings):
                 f"PA_SECRET_KEY {weakness}; generate one with "
                 '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
             )
+        metrics_token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if metrics_token is not None and (weakness := secret_weakness(metrics_token)):
+            problems.append(f"PA_METRICS_TOKEN {weakness}")
         if not self.database_url:
             problems.append("PA_DATABASE_URL is not set (the embedded SQLite file is refused)")
         if not self.redis_url:

@@ -171,3 +171,9 @@ def test_the_estimate_uses_the_smallest_standard_alphabet() -> None:
     assert estimated_bits("A-_z" * 11) == 44 * 6  # base64url: 6 bits
     assert round(estimated_bits("!" * 10), 2) == round(10 * math.log2(95), 2)  # printable ASCII
     assert secret_weakness(secrets.token_urlsafe(32)) is None
+
+
+def test_production_refuses_a_weak_metrics_token() -> None:
+    with pytest.raises(ImproperlyConfigured, match="PA_METRICS_TOKEN"):
+        settings(**SAFE_PRODUCTION, metrics_token="prometheus").check_production()
+    settings(**SAFE_PRODUCTION, metrics_token=secrets.token_urlsafe(32)).check_production()
