@@ -20,6 +20,7 @@ from typing import Any
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.params import FromPath
 
 __all__ = ["ASSETS_CACHE_CONTROL", "ASSETS_PATH", "BundledSwaggerRenderPlugin", "swagger_asset"]
 
@@ -54,7 +55,7 @@ def _asset(name: str) -> bytes:
     return files("swagger_ui").joinpath("static", name).read_bytes()
 
 
-def swagger_asset(name: str) -> Response[bytes]:
+def swagger_asset(name: FromPath[str]) -> Response[bytes]:
     """One of the bundled Swagger UI files (``404`` for any other name)."""
     if name == _START:
         media_type = "text/javascript"
