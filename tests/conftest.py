@@ -13,9 +13,11 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
+from litestar.testing.transport import TestClientTransport
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
@@ -178,3 +180,37 @@ async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     db = Database(request.getfixturevalue(f"{request.param}_url"))
     yield db
     await db.dispose()
+
+
+# --- the test client's address -------------------------------------------------------
+
+
+class TestClientPeer:
+    """The socket address that Litestar's test clients present to the app.
+
+    Litestar's test transport says its peer is ``"testclient"``, which is not an
+    IP; a client address is always one (``pa_core.client_address``), so the
+    test clients connect "from" :attr:`host` instead (a documentation address),
+    which a test may change to act as a proxy or another client.
+    """
+
+    __test__ = False
+    host = "192.0.2.10"
+
+
+_parse_request = TestClientTransport.parse_request
+
+
+def _parse_request_from_peer(self: TestClientTransport[Any], request: Any) -> dict[str, Any]:
+    scope = _parse_request(self, request)
+    scope["client"] = (TestClientPeer.host, 50000)
+    return scope
+
+
+TestClientTransport.parse_request = _parse_request_from_peer  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _reset_test_client_peer() -> Iterator[None]:
+    yield
+    TestClientPeer.host = "192.0.2.10"

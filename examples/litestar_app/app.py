@@ -11,10 +11,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
+from examples.litestar_app.api_docs import BundledSwaggerRenderPlugin
+from examples.litestar_app.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.controllers.admin import AdminController, PermissionsController
 from examples.litestar_app.controllers.auth import AuthController
 from examples.litestar_app.controllers.conversations import ConversationsController
@@ -30,10 +32,14 @@ from examples.litestar_app.controllers.sms import (
 from examples.litestar_app.controllers.sms_usage import SmsAnalyticsController, SmsUsageController
 from examples.litestar_app.controllers.users import UsersController
 from examples.litestar_app.deps import dependencies
+from examples.litestar_app.json_body import AppRequest
+from examples.litestar_app.metrics import metrics_controllers
 from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
+from examples.litestar_app.security_headers import DOCS_PATH, add_security_headers
 from examples.litestar_app.services import build_services
 from pa_core import __version__
+from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
 from pa_core.config import Settings
 
@@ -81,7 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             health,
             ready,
             jwks,
-            PrometheusController,
+            *metrics_controllers(settings),
             AuthController,
             MfaController,
             UsersController,
@@ -96,16 +102,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AdminSmsController,
         ],
         dependencies=dependencies,
+        state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
         lifespan=[lifespan],
         middleware=[prometheus.middleware],
-        before_send=[add_request_id],
+        before_send=[add_request_id, add_security_headers],
         exception_handlers=exception_handlers,
+        request_class=AppRequest,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Personal assistant API",
             version=__version__,
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-        ),
+            path=DOCS_PATH,
+            render_plugins=[BundledSwaggerRenderPlugin()],
+        )
+        if settings.serves_openapi
+        else None,
         debug=False,
     )

@@ -24,7 +24,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        proxy_headers=True,
+        proxy_headers=False,  # the app decides whom to believe (PA_TRUSTED_PROXIES)
         log_level="info",
     )
     return 0
@@ -39,7 +39,7 @@ def _serve_sms(settings: Settings, args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.sms_port,
-        proxy_headers=True,
+        proxy_headers=False,  # the app decides whom to believe (PA_TRUSTED_PROXIES)
         log_level="info",
     )
     return 0

@@ -6,8 +6,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from examples.litestar_app.guards import principal_of
-from examples.litestar_app.request_id import request_id_of
+from examples.litestar_app.guards import audit_context_of, principal_of
 from examples.litestar_app.services import Services
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
@@ -28,11 +27,7 @@ async def provide_principal(request: Request[object, object, State]) -> Principa
 
 def provide_audit_context(request: Request[object, object, State]) -> AuditContext:
     """Where the request came from, for audit events and rate limits."""
-    return AuditContext(
-        ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-        request_id=request_id_of(request.scope),
-    )
+    return audit_context_of(request)
 
 
 dependencies = {

@@ -16,6 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
+from examples.litestar_app.client_address import client_ip_of
 from examples.litestar_app.request_id import request_id_of, request_state
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
@@ -30,7 +31,7 @@ _GRANTS = "pa_grants"
 def audit_context_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AuditContext:
     """Where the request came from, for audit events and rate limits."""
     return AuditContext(
-        ip=connection.client.host if connection.client else None,
+        ip=client_ip_of(connection),
         user_agent=connection.headers.get("user-agent"),
         request_id=request_id_of(connection.scope),
     )

@@ -14,13 +14,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.datastructures import State
 
+from examples.litestar_app.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.sms import SmsWebhookController
 from examples.litestar_app.deps import dependencies
+from examples.litestar_app.json_body import AppRequest
 from examples.litestar_app.problems import exception_handlers
 from examples.litestar_app.request_id import add_request_id
+from examples.litestar_app.security_headers import add_security_headers
 from examples.litestar_app.services import build_services
+from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
 from pa_core.config import Settings
 
@@ -44,9 +49,11 @@ def create_sms_app(settings: Settings | None = None, clock: Clock | None = None)
     return Litestar(
         route_handlers=[health, ready, SmsWebhookController],
         dependencies=dependencies,
+        state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
         lifespan=[lifespan],
-        before_send=[add_request_id],
+        before_send=[add_request_id, add_security_headers],
         exception_handlers=exception_handlers,
+        request_class=AppRequest,
         request_max_body_size=SMS_MAX_BODY_BYTES,
         openapi_config=None,
         debug=False,

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
+from pa_core.client_address import valid_ip
 from pa_core.clock import Clock
 from pa_core.ids import new_id
 from pa_core.pagination import Page, PageRequest
@@ -90,11 +91,18 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AuditContext:
-    """Where a request came from: recorded with every event it causes."""
+    """Where a request came from: recorded with every event it causes.
+
+    ``ip`` is kept only when it is a valid IP address (else ``None``).
+    """
 
     ip: str | None = None
     user_agent: str | None = None
     request_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.ip is not None:
+            object.__setattr__(self, "ip", valid_ip(self.ip))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,10 @@ class AuditEvent:
     user_agent: str | None = None
     request_id: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.ip is not None:
+            object.__setattr__(self, "ip", valid_ip(self.ip))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pa_core.errors import ImproperlyConfigured
-from pa_core.keys import MIN_SECRET_LENGTH, derive_key, load_or_create_secret
+from pa_core.keys import derive_key, load_or_create_secret, secret_weakness
 
 __all__ = ["Settings"]
 
@@ -122,6 +122,8 @@ class Settings(BaseSettings):
 
     # serving
     trusted_proxies: str = ""
+    metrics_token: SecretStr | None = None
+    openapi_enabled: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
@@ -141,6 +143,14 @@ class Settings(BaseSettings):
         from pa_core.ratelimit import RateLimit
 
         RateLimit.parse(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_trusted_proxies(cls, value: str) -> str:
+        from pa_core.client_address import TrustedProxies
+
+        TrustedProxies.parse(value)  # a typo fails at start, not as a silently ignored proxy
         return value
 
     @field_validator("sms_reporting_timezone")
@@ -208,6 +218,18 @@ class Settings(BaseSettings):
         """Migrate at start-up: ``PA_AUTO_MIGRATE``, by default on in development only."""
         return self.auto_migrate if self.auto_migrate is not None else self.env == "development"
 
+    @property
+    def serves_openapi(self) -> bool:
+        """Serve ``/schema``: ``PA_OPENAPI_ENABLED``, by default on in development only."""
+        return (
+            self.openapi_enabled if self.openapi_enabled is not None else self.env == "development"
+        )
+
+    @property
+    def serves_metrics(self) -> bool:
+        """Serve ``/metrics``: with ``PA_METRICS_TOKEN`` always, without one in development only."""
+        return self.metrics_token is not None or self.env == "development"
+
     @cached_property
     def master_secret(self) -> str:
         """The master secret: ``PA_SECRET_KEY``, or in development one kept under ``data_dir``."""
@@ -227,10 +249,14 @@ class Settings(BaseSettings):
         secret = self.secret_key.get_secret_value() if self.secret_key else ""
         if not secret:
             problems.append("PA_SECRET_KEY is not set (a generated development key is refused)")
-        elif len(secret) < MIN_SECRET_LENGTH:
-            problems.append(f"PA_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters")
-        elif secret.lower() in {"changeme", "secret", "development"} or len(set(secret)) < 8:
-            problems.append("PA_SECRET_KEY is a default or trivially guessable value")
+        elif weakness := secret_weakness(secret):
+            problems.append(
+                f"PA_SECRET_KEY {weakness}; generate one with "
+                '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+            )
+        metrics_token = self.metrics_token.get_secret_value() if self.metrics_token else None
+        if metrics_token is not None and (weakness := secret_weakness(metrics_token)):
+            problems.append(f"PA_METRICS_TOKEN {weakness}")
         if not self.database_url:
             problems.append("PA_DATABASE_URL is not set (the embedded SQLite file is refused)")
         if not self.redis_url:

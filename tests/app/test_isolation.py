@@ -118,6 +118,7 @@ NOT_OWNED: dict[Route, str] = {
         "administrators act on any user by design; guarded by users:manage (test_admin.py)"
     ),
     ("GET", "/schema/{path:str}"): "the public OpenAPI documents",
+    ("GET", "/schema/swagger/assets/{name:str}"): "the bundled Swagger UI files",
     ("DELETE", "/api/v1/admin/sms/numbers/{number_id:str}"): (
         "administrators release any user's number; guarded by sms:numbers:manage"
         " (test_sms_numbers.py)"

@@ -85,6 +85,26 @@ async def test_a_password_only_session_has_no_optional_fields(
     assert (stored.ip, stored.user_agent, stored.mfa_method) == (None, None, None)
 
 
+@pytest.mark.parametrize(
+    "address", ["<img src=x onerror=alert(1)>", "unknown", "example.com", "203.0.113.7:443"]
+)
+async def test_a_session_never_holds_an_address_that_is_not_an_ip(
+    sessions: SessionService, store: SessionStore, clock: FrozenClock, address: str
+) -> None:
+    started = await sessions.start("alice", ip=address)
+    assert started.ip is None
+    assert [s.ip for s in await store.list_for_user("alice", clock.now())] == [None]
+
+
+async def test_a_session_keeps_an_ipv6_address_in_canonical_form(
+    sessions: SessionService, store: SessionStore, clock: FrozenClock
+) -> None:
+    started = await sessions.start("alice", ip="2001:DB8:0:0::1")
+    stored = await store.get(started.id, clock.now())
+    assert stored is not None
+    assert stored.ip == "2001:db8::1"
+
+
 async def test_times_survive_the_store_to_the_microsecond(
     sessions: SessionService, store: SessionStore, clock: FrozenClock
 ) -> None:

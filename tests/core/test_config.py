@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import math
 import re
+import secrets
 from pathlib import Path
 
 import pytest
 
 from pa_core.config import Settings
 from pa_core.errors import ImproperlyConfigured
+from pa_core.keys import estimated_bits, secret_weakness
 
 DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
 
 SAFE_PRODUCTION = {
     "env": "production",
-    "secret_key": "k" + "x7Gq2LmN9pR4sT6vW8yZ1aB3cD5eF0hJ",
+    "secret_key": "kx7Gq2LmN9pR4sT6vW8yZ1aB3cD5eF0hJ-Uo_Wn3Xb7Vd",  # 44 base64url: 264 bits
     "database_url": "postgresql+asyncpg://db/pa",
     "redis_url": "redis://cache:6379/0",
     "email_backend": "smtp",
@@ -106,3 +110,70 @@ def test_production_never_generates_a_secret(tmp_path: Path) -> None:
 def test_production_does_not_auto_migrate_unless_asked() -> None:
     assert not settings(**SAFE_PRODUCTION).should_auto_migrate
     assert settings(**SAFE_PRODUCTION, auto_migrate=True).should_auto_migrate
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(32),
+        secrets.token_hex(32).upper(),
+        base64.b64encode(secrets.token_bytes(32)).decode(),
+        secrets.token_urlsafe(48),
+    ],
+    ids=[
+        "token_urlsafe(32)",
+        "token_hex(32)",
+        "hex upper",
+        "base64 of 32 bytes",
+        "token_urlsafe(48)",
+    ],
+)
+def test_production_accepts_a_generated_secret(secret: str) -> None:
+    settings(**{**SAFE_PRODUCTION, "secret_key": secret}).check_production()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        secrets.token_urlsafe(32)[:42],  # 252 bits of base64url
+        secrets.token_hex(32)[:63],  # 252 bits of hex
+        secrets.token_hex(24),  # 48 hex characters: 192 bits, though long
+        "CHANGEME" + secrets.token_urlsafe(32),
+        "my-secret-" + secrets.token_urlsafe(32),
+        "ab" * 40,
+        "deadbeef" * 8,
+        "0123456789abcdef" * 4,
+        "0123456789" + secrets.token_urlsafe(40),
+        "a" * 63 + "b",
+    ],
+    ids=[
+        "42 base64url",
+        "63 hex",
+        "48 hex",
+        "CHANGEME prefix",
+        "secret in it",
+        "repeated pair",
+        "repeated hex word",
+        "repeated sequence",
+        "sequential run",
+        "two characters",
+    ],
+)
+def test_production_refuses_a_weak_secret_without_quoting_it(secret: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="PA_SECRET_KEY") as refused:
+        settings(**{**SAFE_PRODUCTION, "secret_key": secret}).check_production()
+    assert secret not in str(refused.value)
+
+
+def test_the_estimate_uses_the_smallest_standard_alphabet() -> None:
+    assert estimated_bits("0f" * 32) == 256  # hex: 4 bits a character
+    assert estimated_bits("A-_z" * 11) == 44 * 6  # base64url: 6 bits
+    assert round(estimated_bits("!" * 10), 2) == round(10 * math.log2(95), 2)  # printable ASCII
+    assert secret_weakness(secrets.token_urlsafe(32)) is None
+
+
+def test_production_refuses_a_weak_metrics_token() -> None:
+    with pytest.raises(ImproperlyConfigured, match="PA_METRICS_TOKEN"):
+        settings(**SAFE_PRODUCTION, metrics_token="prometheus").check_production()
+    settings(**SAFE_PRODUCTION, metrics_token=secrets.token_urlsafe(32)).check_production()

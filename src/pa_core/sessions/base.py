@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from pa_core.client_address import valid_ip
 from pa_core.clock import Clock
 from pa_core.errors import InvalidToken, NotFound
 
@@ -67,7 +68,7 @@ class Session:
         created_at: When the user logged in.
         last_seen_at: Last authenticated request, to the :data:`TOUCH_INTERVAL`.
         expires_at: Absolute end of the session; activity does not move it.
-        ip: Client address at login, if known.
+        ip: Client address at login, if known; anything but a valid IP becomes ``None``.
         user_agent: Client user agent at login (cut to :data:`MAX_USER_AGENT_LENGTH`).
         mfa_method: The second factor passed at login (``"totp"``, ``"sms"``,
             ``"backup_code"``, ...), or ``None`` for a password-only login.
@@ -81,6 +82,10 @@ class Session:
     ip: str | None = None
     user_agent: str | None = None
     mfa_method: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.ip is not None:  # only ever a valid IP: a stored non-IP is shown as none
+            object.__setattr__(self, "ip", valid_ip(self.ip))
 
     def alive(self, now: datetime) -> bool:
         """Whether the session has not yet reached its absolute expiry at ``now``."""

@@ -1,0 +1,26 @@
+"""The request class of the reference app: a JSON body's depth is checked before it is decoded.
+
+Every JSON body reaches a route through :meth:`Request.json` (the app uses no
+DTOs), so this is the one place to refuse a body nested deeper than
+``pa_core.json_limits.MAX_JSON_DEPTH`` with ``400 malformed_request``, before
+the decoder recurses into it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from pa_core.json_limits import check_json_depth
+
+__all__ = ["AppRequest"]
+
+
+class AppRequest(Request[Any, Any, Any]):
+    """Litestar's request, whose :meth:`json` refuses a body that nests too deep."""
+
+    async def json(self) -> Any:
+        """The decoded JSON body; ``MalformedRequest`` when it nests deeper than allowed."""
+        check_json_depth(await self.body())  # the body is read once and kept
+        return await super().json()
