@@ -314,8 +314,8 @@ async def test_login_success_and_failure_are_audited(client: AsyncTestClient[Any
     log = client.app.state.services.audit.log
     page = await in_app(client, log.list, AuditFilter(action="auth.login"), PageRequest())
     failures = [e for e in page.items if e.outcome == "failure"]
-    # The test client's peer is "testclient", not an address: the trail keeps no IP then.
-    assert failures[0].ip is None
+    # The test client connects from 192.0.2.10 (tests/conftest.py): that address is kept.
+    assert failures[0].ip == "192.0.2.10"
     assert failures[0].user_agent
     assert failures[0].request_id
     assert "nope" not in str(failures[0].details)
