@@ -3,7 +3,8 @@
 :meth:`SmsRouter.receive` handles one inbound webhook, in this order:
 
 1. the signature is verified against the configured public URL (and the
-   ``AccountSid`` against ours) before anything else is read;
+   ``AccountSid`` against ours) before anything else is read, then every
+   Twilio sid in the form must be well formed (:func:`~pa_sms.webhooks.check_sids`);
 2. a message from one of our configured service numbers is ignored (loop guard);
 3. the ``MessageSid`` is claimed with an atomic set-if-absent with a TTL (Redis
    ``SET NX PX`` in production): a retry or a concurrent duplicate stops here;
@@ -46,7 +47,7 @@ from pa_sms.models import InboundRoute, InboundSms, PhoneNumber, SmsRecord
 from pa_sms.outbound import OutboundSender
 from pa_sms.segments import count_segments
 from pa_sms.stores.base import SmsStore
-from pa_sms.webhooks import TwilioSignatureVerifier, parse_inbound
+from pa_sms.webhooks import TwilioSignatureVerifier, check_sids, parse_inbound
 
 __all__ = [
     "DEFAULT_IDEMPOTENCY_TTL",
@@ -136,7 +137,8 @@ class SmsRouter:
 
         Raises:
             InvalidWebhookSignature: a missing, forged or misaddressed signature.
-            MalformedRequest: a signed form without ``MessageSid``, ``From`` or ``To``.
+            MalformedRequest: a signed form without ``MessageSid``, ``From`` or
+                ``To``, or with a malformed sid.
             ServiceUnavailable: the claim store or the database is down (Twilio
                 retries; the claim is released first).
         """
@@ -275,8 +277,10 @@ class SmsRouter:
 
         Raises:
             InvalidWebhookSignature: a missing, forged or misaddressed signature.
+            MalformedRequest: a signed form with a malformed sid.
         """
         self.verifier.verify(self.status_url, params, signature)
+        check_sids(params)
         fields = dict(reversed(params))
         sid = fields.get("MessageSid") or fields.get("SmsSid") or ""
         status = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").lower()

@@ -40,6 +40,7 @@ from pa_sms.errors import (
     SmsRetryableError,
 )
 from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
+from pa_sms.webhooks import MESSAGE_SID, require_provider_sid
 
 if TYPE_CHECKING:
     from pa_core.config import Settings
@@ -158,7 +159,7 @@ def _decimal(value: object) -> Decimal | None:
 def _result(instance: Any) -> SendResult:
     segments = instance.num_segments
     return SendResult(
-        sid=instance.sid,
+        sid=require_provider_sid(MESSAGE_SID, instance.sid),
         status=str(instance.status),
         segments=int(segments) if segments not in (None, "") else 0,
         price=_decimal(instance.price),
