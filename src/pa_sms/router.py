@@ -43,6 +43,7 @@ from pa_sms.agents import AgentContext, AgentRegistry
 from pa_sms.errors import SmsError
 from pa_sms.jobs import Job, JobQueue
 from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword, classify
+from pa_sms.logsafe import mask_phone
 from pa_sms.models import InboundRoute, InboundSms, PhoneNumber, SmsRecord
 from pa_sms.outbound import OutboundSender
 from pa_sms.segments import count_segments
@@ -157,7 +158,9 @@ class SmsRouter:
                 return self._ignored(message)
             if route.outcome == "unrouted":
                 _logger.warning(
-                    "SMS %s to %s: no active number there; dropped", message.sid, message.to_number
+                    "SMS %s to %s: no active number there; dropped",
+                    message.sid,
+                    mask_phone(message.to_number),
                 )
                 return InboundOutcome.UNROUTED
             if route.outcome == "duplicate":
@@ -175,7 +178,9 @@ class SmsRouter:
 
     @staticmethod
     def _ignored(message: InboundSms) -> InboundOutcome:
-        _logger.warning("SMS %s from our own number %s ignored", message.sid, message.from_number)
+        _logger.warning(
+            "SMS %s from our own number %s ignored", message.sid, mask_phone(message.from_number)
+        )
         return InboundOutcome.IGNORED
 
     def _record(self, message: InboundSms) -> SmsRecord:
@@ -203,10 +208,16 @@ class SmsRouter:
     async def _apply_keyword(self, keyword: Keyword | None, message: InboundSms) -> None:
         if keyword is Keyword.OPT_OUT:
             await self.store.set_opt_out(message.to_number, message.from_number, self.clock.now())
-            _logger.info("%s opted out of %s", message.from_number, message.to_number)
+            _logger.info(
+                "%s opted out of %s", mask_phone(message.from_number), mask_phone(message.to_number)
+            )
         elif keyword is Keyword.OPT_IN:
             await self.store.clear_opt_out(message.to_number, message.from_number)
-            _logger.info("%s opted back in to %s", message.from_number, message.to_number)
+            _logger.info(
+                "%s opted back in to %s",
+                mask_phone(message.from_number),
+                mask_phone(message.to_number),
+            )
 
     async def run_job(self, job: Job) -> None:
         """Handle an :data:`INBOUND_JOB`: the number must still be active and the same owner's."""
@@ -216,7 +227,7 @@ class SmsRouter:
             _logger.warning(
                 "SMS %s: %s was released meanwhile; reaches no agent",
                 message.sid,
-                message.to_number,
+                mask_phone(message.to_number),
             )
             return
         await self.process(message, number, keyword, opted_out=opted_out)
@@ -250,7 +261,9 @@ class SmsRouter:
             return
         if opted_out and not is_help:
             _logger.info(
-                "reply to %s suppressed: opted out of %s", message.sid, number.phone_number
+                "reply to %s suppressed: opted out of %s",
+                message.sid,
+                mask_phone(number.phone_number),
             )
             return
         try:
