@@ -28,10 +28,11 @@ from examples.litestar_app.services import build_services
 from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
 from pa_core.config import Settings
+from pa_sms.webhooks import WEBHOOK_MAX_BODY_BYTES
 
 __all__ = ["SMS_MAX_BODY_BYTES", "create_sms_app"]
 
-SMS_MAX_BODY_BYTES = 64 * 1024
+SMS_MAX_BODY_BYTES = WEBHOOK_MAX_BODY_BYTES
 """Twilio's webhook forms are small; anything larger is refused with ``413``."""
 
 

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from pa_core.clock import Clock
 from pa_core.errors import ValidationFailed
+from pa_core.spreadsheets import csv_cell
 from pa_sms.pricing import (
     DEFAULT_CURRENCY,
     DEFAULT_NUMBER_MONTHLY_PRICE,
@@ -199,16 +200,16 @@ class UsageReport:
         """The items as CSV: one header row of :data:`REPORT_FIELDS`, then one row per item.
 
         Quoting is minimal (RFC 4180: a field with a comma, quote or line break
-        is quoted); the totals are not a row (sum the columns).
+        is quoted); the totals are not a row (sum the columns). Every cell goes
+        through :func:`pa_core.spreadsheets.csv_cell`: one that a spreadsheet
+        would run as a formula starts with ``'``; numbers, amounts and E.164
+        numbers are left as they are.
         """
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=REPORT_FIELDS, lineterminator="\r\n")
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(REPORT_FIELDS)
         for item in self.items:
-            row = item.as_dict()
-            if row["delivery_rate"] is None:
-                row["delivery_rate"] = ""
-            writer.writerow(row)
+            writer.writerow([csv_cell(value) for value in item.row()])
         return out.getvalue()
 
 

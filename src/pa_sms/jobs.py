@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from pa_core.errors import ServiceUnavailable
+from pa_sms.logsafe import mask_numbers_in
 
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
@@ -99,7 +100,9 @@ class JobHandlers:
             await handler(job)
         except Exception as exc:
             self.failures += 1
-            self._logger.error("SMS job %s failed: %s: %s", job.kind, type(exc).__name__, exc)
+            self._logger.error(
+                "SMS job %s failed: %s: %s", job.kind, type(exc).__name__, mask_numbers_in(str(exc))
+            )
             return False
         return True
 

@@ -24,6 +24,7 @@ from pa_core.errors import NotFound
 from pa_core.ids import new_id
 from pa_core.users import UserRepository
 from pa_sms.errors import NumberUnavailable
+from pa_sms.logsafe import mask_phone
 from pa_sms.models import PhoneNumber, WebhookConfig
 from pa_sms.numbers import AvailableNumber, NumberProvider, ProvisionedNumber, SmsMethod
 from pa_sms.stores.base import SmsStore
@@ -167,7 +168,7 @@ class NumberManager:
             # Never keep paying for a number nobody can route to.
             await self.provider.release(bought.sid)
             raise
-        _logger.info("number %s provisioned for user %s", number.phone_number, user_id)
+        _logger.info("number %s provisioned for user %s", mask_phone(number.phone_number), user_id)
         return number
 
     def _webhook(
@@ -202,9 +203,11 @@ class NumberManager:
         try:
             await self.provider.release(number.provider_sid)
         except NotFound:
-            _logger.warning("number %s was already gone at the provider", number.phone_number)
+            _logger.warning(
+                "number %s was already gone at the provider", mask_phone(number.phone_number)
+            )
         released = await self.store.release_number(number_id, self.clock.now())
-        _logger.info("number %s released", number.phone_number)
+        _logger.info("number %s released", mask_phone(number.phone_number))
         return released
 
     async def reconcile(self, *, repair: bool = False) -> ReconcileReport:
@@ -270,7 +273,7 @@ class NumberManager:
             _logger.warning(
                 "number drift %s on %s%s",
                 item.kind,
-                item.phone_number,
+                mask_phone(item.phone_number),
                 " (repaired)" * item.repaired,
             )
         return ReconcileReport(checked_at=now, checked=len(ours), items=items)

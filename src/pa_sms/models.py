@@ -11,6 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from pa_sms.logsafe import mask_phone
+
 __all__ = [
     "INBOUND_STATUSES",
     "TERMINAL_STATUSES",
@@ -158,8 +160,8 @@ class InboundSms:
     def __repr__(self) -> str:
         # The body is the user's words: keep it out of logs and tracebacks.
         return (
-            f"InboundSms(sid={self.sid!r}, from_number={self.from_number!r}, "
-            f"to_number={self.to_number!r}, body=<{len(self.body)} chars>)"
+            f"InboundSms(sid={self.sid!r}, from_number={mask_phone(self.from_number)!r}, "
+            f"to_number={mask_phone(self.to_number)!r}, body=<{len(self.body)} chars>)"
         )
 
 

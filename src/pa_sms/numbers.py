@@ -28,6 +28,7 @@ import phonenumbers
 from pa_core.errors import NotFound, ValidationFailed
 from pa_sms.errors import NumberUnavailable
 from pa_sms.transports.base import E164_PATTERN
+from pa_sms.webhooks import PHONE_NUMBER_SID, require_provider_sid
 
 __all__ = [
     "DEFAULT_SEARCH_LIMIT",
@@ -349,7 +350,7 @@ def _price(value: object) -> Decimal | None:
 
 def _provisioned(instance: Any) -> ProvisionedNumber:
     return ProvisionedNumber(
-        sid=instance.sid,
+        sid=require_provider_sid(PHONE_NUMBER_SID, instance.sid),
         phone_number=instance.phone_number,
         capabilities=_capabilities(instance.capabilities),
         sms_url=instance.sms_url or "",

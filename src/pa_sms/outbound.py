@@ -34,6 +34,7 @@ from pa_core.clock import Clock
 from pa_core.errors import NotFound, PermissionDenied
 from pa_core.ids import new_id
 from pa_sms.errors import RecipientOptedOut, SmsRetryableError
+from pa_sms.logsafe import mask_phone
 from pa_sms.models import TERMINAL_STATUSES, Direction, SmsRecord
 from pa_sms.pricing import SegmentPricing
 from pa_sms.quotas import QuotaGuard
@@ -220,7 +221,9 @@ class OutboundSender:
         if opted_out is None and not allow_opted_out:
             opted_out = await self.store.is_opted_out(from_number, to)
         if opted_out and not allow_opted_out:
-            raise RecipientOptedOut(f"{to} opted out of messages from {from_number}")
+            raise RecipientOptedOut(
+                f"{mask_phone(to)} opted out of messages from {mask_phone(from_number)}"
+            )
         if self.quota is not None and user_id is not None and not allow_opted_out:
             await self.quota.check(user_id, info.segments)
         await self.limiter.acquire(from_number, info.segments)
@@ -238,8 +241,8 @@ class OutboundSender:
                 delay = self.retry.delay(attempt, exc.retry_after)
                 _logger.warning(
                     "SMS to %s from %s failed (attempt %d, %s); retrying in %.1f s",
-                    to,
-                    from_number,
+                    mask_phone(to),
+                    mask_phone(from_number),
                     attempt,
                     exc.code,
                     delay,

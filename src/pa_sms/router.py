@@ -3,7 +3,8 @@
 :meth:`SmsRouter.receive` handles one inbound webhook, in this order:
 
 1. the signature is verified against the configured public URL (and the
-   ``AccountSid`` against ours) before anything else is read;
+   ``AccountSid`` against ours) before anything else is read, then every
+   Twilio sid in the form must be well formed (:func:`~pa_sms.webhooks.check_sids`);
 2. a message from one of our configured service numbers is ignored (loop guard);
 3. the ``MessageSid`` is claimed with an atomic set-if-absent with a TTL (Redis
    ``SET NX PX`` in production): a retry or a concurrent duplicate stops here;
@@ -42,11 +43,12 @@ from pa_sms.agents import AgentContext, AgentRegistry
 from pa_sms.errors import SmsError
 from pa_sms.jobs import Job, JobQueue
 from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword, classify
+from pa_sms.logsafe import mask_phone
 from pa_sms.models import InboundRoute, InboundSms, PhoneNumber, SmsRecord
 from pa_sms.outbound import OutboundSender
 from pa_sms.segments import count_segments
 from pa_sms.stores.base import SmsStore
-from pa_sms.webhooks import TwilioSignatureVerifier, parse_inbound
+from pa_sms.webhooks import TwilioSignatureVerifier, check_sids, parse_inbound
 
 __all__ = [
     "DEFAULT_IDEMPOTENCY_TTL",
@@ -136,7 +138,8 @@ class SmsRouter:
 
         Raises:
             InvalidWebhookSignature: a missing, forged or misaddressed signature.
-            MalformedRequest: a signed form without ``MessageSid``, ``From`` or ``To``.
+            MalformedRequest: a signed form without ``MessageSid``, ``From`` or
+                ``To``, or with a malformed sid.
             ServiceUnavailable: the claim store or the database is down (Twilio
                 retries; the claim is released first).
         """
@@ -155,7 +158,9 @@ class SmsRouter:
                 return self._ignored(message)
             if route.outcome == "unrouted":
                 _logger.warning(
-                    "SMS %s to %s: no active number there; dropped", message.sid, message.to_number
+                    "SMS %s to %s: no active number there; dropped",
+                    message.sid,
+                    mask_phone(message.to_number),
                 )
                 return InboundOutcome.UNROUTED
             if route.outcome == "duplicate":
@@ -173,7 +178,9 @@ class SmsRouter:
 
     @staticmethod
     def _ignored(message: InboundSms) -> InboundOutcome:
-        _logger.warning("SMS %s from our own number %s ignored", message.sid, message.from_number)
+        _logger.warning(
+            "SMS %s from our own number %s ignored", message.sid, mask_phone(message.from_number)
+        )
         return InboundOutcome.IGNORED
 
     def _record(self, message: InboundSms) -> SmsRecord:
@@ -201,10 +208,16 @@ class SmsRouter:
     async def _apply_keyword(self, keyword: Keyword | None, message: InboundSms) -> None:
         if keyword is Keyword.OPT_OUT:
             await self.store.set_opt_out(message.to_number, message.from_number, self.clock.now())
-            _logger.info("%s opted out of %s", message.from_number, message.to_number)
+            _logger.info(
+                "%s opted out of %s", mask_phone(message.from_number), mask_phone(message.to_number)
+            )
         elif keyword is Keyword.OPT_IN:
             await self.store.clear_opt_out(message.to_number, message.from_number)
-            _logger.info("%s opted back in to %s", message.from_number, message.to_number)
+            _logger.info(
+                "%s opted back in to %s",
+                mask_phone(message.from_number),
+                mask_phone(message.to_number),
+            )
 
     async def run_job(self, job: Job) -> None:
         """Handle an :data:`INBOUND_JOB`: the number must still be active and the same owner's."""
@@ -214,7 +227,7 @@ class SmsRouter:
             _logger.warning(
                 "SMS %s: %s was released meanwhile; reaches no agent",
                 message.sid,
-                message.to_number,
+                mask_phone(message.to_number),
             )
             return
         await self.process(message, number, keyword, opted_out=opted_out)
@@ -248,7 +261,9 @@ class SmsRouter:
             return
         if opted_out and not is_help:
             _logger.info(
-                "reply to %s suppressed: opted out of %s", message.sid, number.phone_number
+                "reply to %s suppressed: opted out of %s",
+                message.sid,
+                mask_phone(number.phone_number),
             )
             return
         try:
@@ -275,8 +290,10 @@ class SmsRouter:
 
         Raises:
             InvalidWebhookSignature: a missing, forged or misaddressed signature.
+            MalformedRequest: a signed form with a malformed sid.
         """
         self.verifier.verify(self.status_url, params, signature)
+        check_sids(params)
         fields = dict(reversed(params))
         sid = fields.get("MessageSid") or fields.get("SmsSid") or ""
         status = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").lower()

@@ -11,6 +11,16 @@ own validator we also accept the URL with the default port added or removed.
 This is Twilio's documented scheme reimplemented without the ``twilio``
 package, so verification works with every transport; the tests check it
 against ``twilio.request_validator.RequestValidator``.
+
+Before the signature, a framework reads the webhook with
+:func:`read_webhook_form`: it refuses a request without the signature header
+before reading any of its body, and reads the body with a streaming cap of
+:data:`WEBHOOK_MAX_BODY_BYTES` (Twilio's forms are a few kB), whatever
+``Content-Length`` says. After the signature, :func:`check_sids` refuses a
+signed form whose Twilio ids are malformed: Twilio's signature concatenates
+names and values without separators, so a captured request can be re-split
+into other parameters (a new ``MessageSid``) under the same signature; an id of
+the exact shape ``SM`` + 32 hex digits cannot be re-cut.
 """
 
 from __future__ import annotations
@@ -18,26 +28,41 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from pa_core.errors import MalformedRequest
-from pa_sms.errors import InvalidWebhookSignature
+from pa_core.errors import MalformedRequest, PayloadTooLarge
+from pa_sms.errors import InvalidWebhookSignature, SmsProviderError
 from pa_sms.models import InboundSms
 
 if TYPE_CHECKING:
     from pa_core.config import Settings
 
 __all__ = [
+    "ACCOUNT_SID",
     "DEV_WEBHOOK_KEY_PURPOSE",
     "INBOUND_PATH",
+    "MESSAGE_SID",
+    "MESSAGE_SID_FIELDS",
+    "MESSAGING_SERVICE_SID",
+    "PHONE_NUMBER_SID",
     "SIGNATURE_HEADER",
     "STATUS_PATH",
+    "WEBHOOK_MAX_BODY_BYTES",
+    "WEBHOOK_SID_FIELDS",
     "TwilioSignatureVerifier",
+    "check_sids",
     "compute_signature",
+    "is_sid",
     "parse_inbound",
+    "parse_webhook_form",
+    "read_webhook_body",
+    "read_webhook_form",
+    "require_provider_sid",
+    "require_signature",
     "webhook_auth_token",
 ]
 
@@ -49,6 +74,29 @@ STATUS_PATH = "/sms/status"
 """Path, under ``PA_PUBLIC_BASE_URL``, of the message status callback."""
 DEV_WEBHOOK_KEY_PURPOSE = "twilio-webhook-signing"
 """Purpose name of the development signing key derived from the master secret."""
+
+WEBHOOK_MAX_BODY_BYTES = 64 * 1024
+"""Largest webhook body read (Twilio's forms are a few kB); a larger one is ``413``."""
+
+MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-f]{32}")
+"""A message's sid: ``SM`` (SMS) or ``MM`` (MMS) and 32 lower-case hex digits."""
+ACCOUNT_SID = re.compile(r"AC[0-9a-f]{32}")
+"""An account's sid."""
+PHONE_NUMBER_SID = re.compile(r"PN[0-9a-f]{32}")
+"""A phone number's sid (an IncomingPhoneNumber)."""
+MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-f]{32}")
+"""A messaging service's sid."""
+
+MESSAGE_SID_FIELDS = frozenset({"MessageSid", "SmsSid", "SmsMessageSid"})
+"""Webhook fields that name the message; when several are sent they must agree."""
+WEBHOOK_SID_FIELDS: Mapping[str, re.Pattern[str]] = {
+    "MessageSid": MESSAGE_SID,
+    "SmsSid": MESSAGE_SID,
+    "SmsMessageSid": MESSAGE_SID,
+    "AccountSid": ACCOUNT_SID,
+    "MessagingServiceSid": MESSAGING_SERVICE_SID,
+}
+"""The sid fields a webhook is checked for; any other field (Twilio adds some) passes as is."""
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _MAX_SIGNATURE_LENGTH = 256
@@ -112,8 +160,7 @@ class TwilioSignatureVerifier:
             InvalidWebhookSignature: the signature is missing or does not match any
                 form of ``url``, or ``AccountSid`` is not the configured account.
         """
-        if not signature or len(signature) > _MAX_SIGNATURE_LENGTH:
-            raise InvalidWebhookSignature()
+        signature = require_signature(signature)
         matched = False
         for candidate in _url_variants(url):
             expected = compute_signature(self._auth_token, candidate, params)
@@ -124,6 +171,117 @@ class TwilioSignatureVerifier:
             sent = [value for name, value in params if name == "AccountSid"]
             if len(sent) != 1 or not hmac.compare_digest(sent[0], self.account_sid):
                 raise InvalidWebhookSignature()
+
+
+def is_sid(pattern: re.Pattern[str], value: object) -> bool:
+    """Whether ``value`` is wholly a sid of ``pattern`` (no trailing newline, no extra text)."""
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def require_provider_sid(pattern: re.Pattern[str], value: object) -> str:
+    """A sid the provider's REST API answered, checked before it is stored or used.
+
+    Raises:
+        SmsProviderError: ``value`` is not wholly a sid of ``pattern``.
+    """
+    if not is_sid(pattern, value):
+        raise SmsProviderError("the provider answered a malformed sid")
+    return str(value)
+
+
+def check_sids(params: Sequence[tuple[str, str]]) -> None:
+    """Refuse a (signed) webhook whose Twilio sids are malformed; call it before using any.
+
+    Every value of a field of :data:`WEBHOOK_SID_FIELDS` must be wholly a sid
+    of its kind, and the fields of :data:`MESSAGE_SID_FIELDS` must all name
+    one message. Fields this list does not know are left alone, so a field
+    that Twilio adds later does not break the check.
+
+    Raises:
+        MalformedRequest: a sid is malformed, or the message sids disagree.
+    """
+    message_sids: set[str] = set()
+    for name, value in params:
+        pattern = WEBHOOK_SID_FIELDS.get(name)
+        if pattern is None:
+            continue
+        if not is_sid(pattern, value):
+            raise MalformedRequest(f"{name} is not a well-formed Twilio sid")
+        if name in MESSAGE_SID_FIELDS:
+            message_sids.add(value)
+    if len(message_sids) > 1:
+        raise MalformedRequest("the webhook names more than one message sid")
+
+
+def require_signature(signature: str | None) -> str:
+    """The ``X-Twilio-Signature`` header's value; check it before reading the body.
+
+    Raises:
+        InvalidWebhookSignature: the header is missing, empty or longer than any
+            signature (the request is refused without reading its body).
+    """
+    if not signature or len(signature) > _MAX_SIGNATURE_LENGTH:
+        raise InvalidWebhookSignature()
+    return signature
+
+
+async def read_webhook_body(
+    chunks: AsyncIterable[bytes],
+    *,
+    content_length: str | int | None = None,
+    limit: int = WEBHOOK_MAX_BODY_BYTES,
+) -> bytes:
+    """Read a webhook's body from ``chunks``, never holding more than ``limit`` bytes.
+
+    A declared ``Content-Length`` over the limit is refused before reading; the
+    bytes actually received are counted too, so a missing or lying length
+    (chunked transfer) cannot get more through.
+
+    Raises:
+        PayloadTooLarge: the body is, or says it is, over ``limit`` bytes.
+        MalformedRequest: ``content_length`` is not a number of bytes.
+    """
+    if content_length is not None:
+        try:
+            declared = int(content_length)
+        except ValueError:
+            raise MalformedRequest("Content-Length is not a number") from None
+        if declared > limit:
+            raise PayloadTooLarge(f"a webhook body is at most {limit} bytes")
+    body = bytearray()
+    async for chunk in chunks:
+        if len(body) + len(chunk) > limit:
+            raise PayloadTooLarge(f"a webhook body is at most {limit} bytes")
+        body += chunk
+    return bytes(body)
+
+
+def parse_webhook_form(body: bytes) -> list[tuple[str, str]]:
+    """Every ``(name, value)`` of a form-encoded body, in order, repeated names included."""
+    return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+async def read_webhook_form(
+    signature: str | None,
+    chunks: AsyncIterable[bytes],
+    *,
+    content_length: str | int | None = None,
+    limit: int = WEBHOOK_MAX_BODY_BYTES,
+) -> list[tuple[str, str]]:
+    """A webhook's form, read only if the request is signed at all; what a framework calls.
+
+    In order: :func:`require_signature` (no body is read without the header),
+    :func:`read_webhook_body` (capped at ``limit``), :func:`parse_webhook_form`.
+    Verify the signature of the result next (:meth:`TwilioSignatureVerifier.verify`).
+
+    Raises:
+        InvalidWebhookSignature: no signature header.
+        PayloadTooLarge: the body is over ``limit`` bytes.
+        MalformedRequest: ``content_length`` is not a number.
+    """
+    require_signature(signature)
+    body = await read_webhook_body(chunks, content_length=content_length, limit=limit)
+    return parse_webhook_form(body)
 
 
 def webhook_auth_token(settings: Settings) -> str:
@@ -142,8 +300,10 @@ def parse_inbound(params: Sequence[tuple[str, str]], received_at: datetime) -> I
     """The :class:`InboundSms` in a (verified) inbound webhook's form.
 
     Raises:
-        MalformedRequest: ``MessageSid``, ``From`` or ``To`` is missing.
+        MalformedRequest: ``MessageSid``, ``From`` or ``To`` is missing, or a
+            sid is malformed (:func:`check_sids`).
     """
+    check_sids(params)
     fields: dict[str, str] = {}
     for name, value in params:
         fields.setdefault(name, value)

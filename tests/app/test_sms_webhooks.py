@@ -153,6 +153,31 @@ async def test_a_forged_missing_or_wrong_url_signature_is_refused(
     assert await twilio.services.sms.store.get_message(form["MessageSid"]) is None
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("MessageSid", "SM1"), ("MessageSid", "SM" + "a" * 32 + "NumMedia0"), ("AccountSid", "AC1")],
+)
+async def test_a_signed_webhook_with_a_malformed_sid_is_400_and_not_processed(
+    twilio: Twilio, field: str, value: str
+) -> None:
+    number = await user_with_number(twilio.client, "alice")
+    form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "hi")
+    form[field] = value
+    response = await twilio.post("/sms/inbound", form, twilio.state.sign(INBOUND, form))
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_request"
+    await twilio.services.sms_queue.join()
+    assert twilio.services.sms_sender.sent == []
+    assert await twilio.services.sms.store.get_message(form["MessageSid"]) is None
+
+
+async def test_a_status_callback_with_a_malformed_sid_is_400(twilio: Twilio) -> None:
+    form = {"MessageSid": "SMnot-a-sid", "MessageStatus": "delivered"}
+    response = await twilio.post("/sms/status", form, twilio.state.sign(STATUS, form))
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_request"
+
+
 async def test_the_public_url_is_verified_whatever_host_the_proxy_forwards(
     twilio: Twilio,
 ) -> None:
@@ -174,7 +199,7 @@ async def test_the_public_url_is_verified_whatever_host_the_proxy_forwards(
 async def test_a_repeated_message_sid_is_answered_but_processed_once(twilio: Twilio) -> None:
     number = await user_with_number(twilio.client, "alice")
     for _ in range(3):
-        response = await twilio.text(number.phone_number, ALICE_PHONE, "hi", sid="SMrepeat")
+        response = await twilio.text(number.phone_number, ALICE_PHONE, "hi", sid="SM" + "1" * 32)
         assert response.status_code == 200
         assert response.text == "<Response/>"
     assert twilio.replies_to(ALICE_PHONE) == [DEFAULT_ACKNOWLEDGEMENT]
@@ -184,7 +209,7 @@ async def test_duplicates_arriving_at_the_same_moment_are_processed_once(
     twilio: Twilio,
 ) -> None:
     number = await user_with_number(twilio.client, "alice")
-    form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "hi", sid="SMsame")
+    form = twilio.inbound_form(number.phone_number, ALICE_PHONE, "hi", sid="SM" + "2" * 32)
     signature = twilio.state.sign(INBOUND, form)
     statuses: list[int] = []
 

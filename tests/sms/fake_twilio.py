@@ -33,7 +33,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -92,6 +92,20 @@ def _rfc2822(at: datetime | None) -> str | None:
 
 def _sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
+
+
+def re_split_message_sid(params: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The same signed bytes cut differently: the fields after ``MessageSid`` up to
+    ``SmsMessageSid`` are glued onto its value, making a new, never seen ``MessageSid``."""
+    ordered = sorted(params)
+    start = next(i for i, (name, _) in enumerate(ordered) if name == "MessageSid")
+    end = next(i for i, (name, _) in enumerate(ordered) if name == "SmsMessageSid")
+    glued = "".join(name + value for name, value in ordered[start + 1 : end])
+    return [
+        *ordered[:start],
+        ("MessageSid", ordered[start][1] + glued),
+        *ordered[end:],
+    ]
 
 
 def _error(status: int, code: int, message: str) -> Response[Any]:

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.anyio
 
 SENDER = "+15005550006"
 RECIPIENT = "+15551234567"
+MASKED_RECIPIENT = "+1******4567"
 SECRET_BODY = "Your code is 918273"
 
 
@@ -25,20 +26,24 @@ def sms(to: str = RECIPIENT, body: str = SECRET_BODY) -> OutboundSms:
 # --- console ------------------------------------------------------------------------
 
 
-async def test_console_logs_recipient_and_segments_but_not_the_body(
+async def test_console_logs_the_masked_recipient_and_segments_but_not_the_body(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="pa_sms.console")
     await ConsoleTransport().send(sms())
-    assert RECIPIENT in caplog.text
+    assert MASKED_RECIPIENT in caplog.text
+    assert RECIPIENT not in caplog.text
     assert "1 segment" in caplog.text
     assert "918273" not in caplog.text
 
 
-async def test_console_shows_the_body_only_when_asked(caplog: pytest.LogCaptureFixture) -> None:
+async def test_console_shows_the_body_only_when_asked_and_the_number_still_masked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="pa_sms.console")
     await ConsoleTransport(show_body=True).send(sms())
     assert "918273" in caplog.text
+    assert RECIPIENT not in caplog.text
 
 
 async def test_console_forgets_results_beyond_its_history() -> None:
@@ -123,6 +128,7 @@ async def test_send_text_without_a_sender_is_a_configuration_error() -> None:
         await RecordingTransport(from_number=None).send_text(RECIPIENT, "hi")
 
 
-def test_a_message_repr_hides_the_body() -> None:
+def test_a_message_repr_hides_the_body_and_masks_the_numbers() -> None:
     assert "918273" not in repr(sms())
-    assert RECIPIENT in repr(sms())
+    assert RECIPIENT not in repr(sms())
+    assert MASKED_RECIPIENT in repr(sms())

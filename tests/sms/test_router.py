@@ -28,7 +28,7 @@ from pa_sms.router import INBOUND_JOB, InboundOutcome, SmsRouter
 from pa_sms.stores import MemorySmsStore
 from pa_sms.transports import RecordingTransport
 from pa_sms.webhooks import TwilioSignatureVerifier
-from tests.sms.fake_twilio import FakeTwilioState
+from tests.sms.fake_twilio import FakeTwilioState, re_split_message_sid
 
 pytestmark = pytest.mark.anyio
 
@@ -37,6 +37,11 @@ STATUS = "https://pa.example/sms/status"
 ALICE_NUMBER, BOB_NUMBER = "+14155550100", "+14155550101"
 ALICE_PHONE, BOB_PHONE = "+15550000001", "+15550000002"
 SERVICE_NUMBER = "+15005550006"
+
+
+def message_sid(n: int) -> str:
+    """A well-formed message sid (``SM`` and 32 hex digits), distinct for each ``n``."""
+    return f"SM{n:032x}"
 
 
 async def _no_wait(seconds: float) -> None:
@@ -153,16 +158,20 @@ async def test_a_message_to_alices_number_never_reaches_bob(rig: Rig) -> None:
 
 
 async def test_the_inbound_message_is_logged_without_its_body(rig: Rig) -> None:
-    params, signature = rig.signed(to=ALICE_NUMBER, from_=ALICE_PHONE, body="secret", sid="SMin1")
+    params, signature = rig.signed(
+        to=ALICE_NUMBER, from_=ALICE_PHONE, body="secret", sid=message_sid(1)
+    )
     await rig.router.receive(params, signature)
-    record = await rig.store.get_message("SMin1")
+    record = await rig.store.get_message(message_sid(1))
     assert record is not None
     assert (record.direction, record.user_id, record.status) == ("inbound", "alice", "received")
     assert "secret" not in repr(record)
 
 
 async def test_a_repeated_message_sid_is_processed_once(rig: Rig) -> None:
-    params, signature = rig.signed(to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid="SM1")
+    params, signature = rig.signed(
+        to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid=message_sid(2)
+    )
     assert await rig.router.receive(params, signature) == "accepted"
     assert await rig.router.receive(params, signature) == "duplicate"
     await rig.queue.join()
@@ -171,7 +180,9 @@ async def test_a_repeated_message_sid_is_processed_once(rig: Rig) -> None:
 
 
 async def test_duplicates_arriving_at_the_same_moment_are_processed_once(rig: Rig) -> None:
-    params, signature = rig.signed(to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid="SM2")
+    params, signature = rig.signed(
+        to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid=message_sid(3)
+    )
     outcomes: list[InboundOutcome] = []
 
     async def deliver() -> None:
@@ -186,7 +197,9 @@ async def test_duplicates_arriving_at_the_same_moment_are_processed_once(rig: Ri
 
 
 async def test_the_message_log_is_the_last_guard_when_the_claim_is_lost(rig: Rig) -> None:
-    params, signature = rig.signed(to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid="SM3")
+    params, signature = rig.signed(
+        to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid=message_sid(4)
+    )
     await rig.router.receive(params, signature)
     await rig.router.idempotency.delete("sms:inbound:SM3")  # the claim expired or Redis was flushed
     assert await rig.router.receive(params, signature) == "duplicate"
@@ -195,7 +208,9 @@ async def test_the_message_log_is_the_last_guard_when_the_claim_is_lost(rig: Rig
 
 
 async def test_a_claim_is_given_back_when_logging_fails_so_twilio_can_retry(rig: Rig) -> None:
-    params, signature = rig.signed(to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid="SM4")
+    params, signature = rig.signed(
+        to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi", sid=message_sid(5)
+    )
 
     async def down(record: Any) -> bool:
         raise ServiceUnavailable("db down", dependency="database")
@@ -240,6 +255,17 @@ async def test_a_signed_form_without_a_message_sid_is_malformed(rig: Rig) -> Non
     params = [("AccountSid", rig.twilio.account_sid), ("To", ALICE_NUMBER)]
     with pytest.raises(MalformedRequest):
         await rig.router.receive(params, rig.twilio.sign(INBOUND, dict(params)))
+
+
+async def test_a_replay_re_split_into_a_new_message_sid_is_refused_unprocessed(rig: Rig) -> None:
+    params, signature = rig.signed(to=ALICE_NUMBER, from_=ALICE_PHONE, body="hi")
+    assert await rig.router.receive(params, signature) == "accepted"
+    await rig.queue.join()
+    with pytest.raises(MalformedRequest):
+        await rig.router.receive(re_split_message_sid(params), signature)
+    await rig.queue.join()
+    assert len(rig.store.messages) == 2  # the message and its one reply
+    assert len(rig.transport.sent) == 1
 
 
 async def test_stop_opts_out_and_then_nothing_but_help_is_sent(rig: Rig) -> None:
@@ -360,10 +386,20 @@ async def test_a_21610_in_a_callback_opts_the_pair_out(rig: Rig) -> None:
 
 
 async def test_a_callback_for_an_unknown_or_incomplete_message_changes_nothing(rig: Rig) -> None:
-    assert not await rig.router.status_callback(*callback(rig, "SMnope", "delivered"))
-    assert not await rig.router.status_callback(*callback(rig, "SMnope", ""))
+    assert not await rig.router.status_callback(*callback(rig, message_sid(6), "delivered"))
+    assert not await rig.router.status_callback(*callback(rig, message_sid(6), ""))
     sid = await _sent(rig)
     assert await rig.router.status_callback(*callback(rig, sid, "sent", ErrorCode="x"))
+
+
+async def test_a_status_callback_with_a_malformed_sid_is_refused_unapplied(rig: Rig) -> None:
+    sid = await _sent(rig)
+    params, signature = callback(rig, sid, "failed", SmsSid=sid + "0")
+    with pytest.raises(MalformedRequest):
+        await rig.router.status_callback(params, signature)
+    record = await rig.store.get_message(sid)
+    assert record is not None
+    assert record.status != "failed"
 
 
 async def test_a_forged_status_callback_is_refused(rig: Rig) -> None:

@@ -175,6 +175,17 @@ def test_csv_quotes_keys_with_commas_and_quotes() -> None:
     assert next(csv.DictReader(io.StringIO(text)))["delivery_rate"] == ""
 
 
+def test_csv_neutralises_a_formula_but_keeps_numbers_and_e164_keys() -> None:
+    lines = [
+        ReportLine('=HYPERLINK("https://evil.example")', UsageCounts(), Decimal(0), "USD"),
+        ReportLine("+14155550100", UsageCounts(), Decimal("-1.50"), "USD"),
+    ]
+    report = UsageReport("number", JAN_1, JAN_31, "USD", lines, lines[0])
+    rows = list(csv.DictReader(io.StringIO(report.to_csv())))
+    assert rows[0]["key"] == '\'=HYPERLINK("https://evil.example")'
+    assert (rows[1]["key"], rows[1]["rental_cost"]) == ("+14155550100", "-1.50")
+
+
 @pytest.mark.parametrize(
     ("since", "until", "field"),
     [(date(2025, 2, 1), date(2025, 1, 1), "since"), (date(2020, 1, 1), JAN_31, "until")],

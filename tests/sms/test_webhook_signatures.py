@@ -13,14 +13,16 @@ from pa_core.errors import MalformedRequest
 from pa_sms.errors import InvalidWebhookSignature
 from pa_sms.webhooks import (
     TwilioSignatureVerifier,
+    check_sids,
     compute_signature,
     parse_inbound,
     webhook_auth_token,
 )
-from tests.sms.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilioState
+from tests.sms.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilioState, re_split_message_sid
 
 URL = "https://pa.example/sms/inbound?tenant=1"
 TOKEN = "fake-twilio-auth-token"
+SMS_SID = "SM" + "0123456789abcdef" * 2
 
 
 @pytest.fixture
@@ -145,8 +147,8 @@ def test_an_inbound_form_is_parsed() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
     message = parse_inbound(
         [
-            ("MessageSid", "SM1"),
-            ("AccountSid", "AC1"),
+            ("MessageSid", SMS_SID),
+            ("AccountSid", DEFAULT_ACCOUNT_SID),
             ("From", "+15557654321"),
             ("To", "+14155550100"),
             ("Body", "secret words"),
@@ -156,7 +158,7 @@ def test_an_inbound_form_is_parsed() -> None:
         at,
     )
     assert (message.sid, message.from_number, message.to_number) == (
-        "SM1",
+        SMS_SID,
         "+15557654321",
         "+14155550100",
     )
@@ -172,7 +174,75 @@ def test_a_form_without_the_essentials_is_malformed() -> None:
 
 def test_a_bad_segment_count_is_taken_as_one() -> None:
     message = parse_inbound(
-        [("SmsSid", "SM1"), ("From", "+1555"), ("To", "+1415"), ("NumSegments", "x")],
+        [("SmsSid", SMS_SID), ("From", "+1555"), ("To", "+1415"), ("NumSegments", "x")],
         datetime.now(UTC),
     )
-    assert (message.sid, message.segments, message.body) == ("SM1", 1, "")
+    assert (message.sid, message.segments, message.body) == (SMS_SID, 1, "")
+
+
+# --- Twilio sids in a signed form -------------------------------------------------------
+
+MMS_SID = "MM" + "fedcba9876543210" * 2
+
+
+def test_a_form_with_well_formed_sids_passes_the_check() -> None:
+    check_sids(
+        [
+            ("MessageSid", SMS_SID),
+            ("SmsSid", SMS_SID),
+            ("SmsMessageSid", SMS_SID),
+            ("AccountSid", DEFAULT_ACCOUNT_SID),
+            ("MessagingServiceSid", "MG" + "a" * 32),
+        ]
+    )
+
+
+def test_an_mms_message_sid_is_well_formed() -> None:
+    check_sids([("MessageSid", MMS_SID), ("SmsSid", MMS_SID)])
+
+
+def test_a_field_twilio_adds_later_is_not_checked() -> None:
+    check_sids([("MessageSid", SMS_SID), ("SomeFutureSid", "anything"), ("NumMedia", "0")])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MessageSid", "SM1"),
+        ("MessageSid", "SM" + "0123456789ABCDEF" * 2),
+        ("MessageSid", SMS_SID + "\n"),
+        ("MessageSid", SMS_SID + "NumMedia0"),
+        ("MessageSid", "MG" + "a" * 32),
+        ("SmsSid", "SM" + "a" * 31),
+        ("SmsMessageSid", ""),
+        ("AccountSid", "AC1"),
+        ("AccountSid", SMS_SID),
+        ("MessagingServiceSid", "MG" + "g" * 32),
+    ],
+)
+def test_a_malformed_sid_is_refused(name: str, value: str) -> None:
+    with pytest.raises(MalformedRequest):
+        check_sids([(name, value)])
+
+
+def test_message_sids_that_disagree_are_refused() -> None:
+    with pytest.raises(MalformedRequest):
+        check_sids([("MessageSid", SMS_SID), ("SmsSid", MMS_SID)])
+
+
+def test_parsing_an_inbound_form_checks_its_sids() -> None:
+    form = [("MessageSid", "SM1"), ("From", "+15557654321"), ("To", "+14155550100")]
+    with pytest.raises(MalformedRequest):
+        parse_inbound(form, datetime.now(UTC))
+
+
+def test_a_re_split_form_keeps_its_signature_but_not_a_well_formed_sid(
+    state: FakeTwilioState, verifier: TwilioSignatureVerifier
+) -> None:
+    params, signature = signed(state)
+    resplit = re_split_message_sid(params)
+    # Twilio's scheme cannot tell the two forms apart ...
+    verifier.verify(URL, resplit, signature)
+    # ... but the new "MessageSid" is no Twilio sid.
+    with pytest.raises(MalformedRequest):
+        check_sids(resplit)

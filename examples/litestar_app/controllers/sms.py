@@ -1,13 +1,13 @@
 """SMS routes: Twilio's webhooks (``/sms/inbound``, ``/sms/status``), the caller's numbers,
 and the administrator's provisioning and release of numbers.
 
-The webhooks read the raw form once, keep every ``(name, value)`` pair (repeated
-names included) for the signature check, and hand them to the library's router.
+The webhooks refuse a request without ``X-Twilio-Signature`` before reading its
+body, read the body with the library's streaming cap (64 KiB), keep every
+``(name, value)`` pair (repeated names included) for the signature check, and
+hand them to the library's router.
 """
 
 from __future__ import annotations
-
-from urllib.parse import parse_qsl
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
@@ -21,7 +21,7 @@ from examples.litestar_app.services import Services
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
 from pa_core.rbac import Permissions
-from pa_sms.webhooks import SIGNATURE_HEADER
+from pa_sms.webhooks import SIGNATURE_HEADER, read_webhook_form
 
 __all__ = ["EMPTY_TWIML", "AdminSmsController", "SmsNumbersController", "SmsWebhookController"]
 
@@ -30,8 +30,12 @@ EMPTY_TWIML = b"<Response/>"
 
 
 async def _form(request: Request[object, object, State]) -> list[tuple[str, str]]:
-    body = await request.body()
-    return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    """The form, read only when signed at all and at most 64 KiB (``403`` / ``413`` otherwise)."""
+    return await read_webhook_form(
+        request.headers.get(SIGNATURE_HEADER),
+        request.stream(),
+        content_length=request.headers.get("content-length"),
+    )
 
 
 class SmsWebhookController(Controller):

@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from pa_core.errors import ImproperlyConfigured
 from pa_sms.errors import InvalidPhoneNumber
+from pa_sms.logsafe import mask_phone
 from pa_sms.segments import SegmentInfo, check_length
 
 __all__ = [
@@ -40,7 +41,8 @@ class OutboundSms:
     def __repr__(self) -> str:
         # The body may hold a one-time code: keep it out of logs and tracebacks.
         return (
-            f"OutboundSms(to={self.to!r}, from_={self.from_!r}, body=<{len(self.body)} chars>, "
+            f"OutboundSms(to={mask_phone(self.to)!r}, from_={mask_phone(self.from_)!r}, "
+            f"body=<{len(self.body)} chars>, "
             f"status_callback={self.status_callback!r})"
         )
 

@@ -1,8 +1,10 @@
 """The embedded development transport: writes a line to the log instead of sending.
 
-It logs who a message went to and how many segments it took, never the body:
+It logs who a message went to (masked to the last 4 digits, like every
+number in ``pa_sms``'s logs) and how many segments it took, never the body:
 bodies carry one-time codes. ``show_body=True`` prints bodies as well, for
-local development only (production refuses the console transport anyway).
+local development only (production refuses the console transport anyway);
+the numbers stay masked even then.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from collections import OrderedDict
 
 from pa_core.errors import NotFound
+from pa_sms.logsafe import mask_phone
 from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
 from pa_sms.transports.recording import DEFAULT_TEST_FROM_NUMBER, new_message_sid
 
@@ -23,7 +26,7 @@ _logger = logging.getLogger("pa_sms.console")
 
 
 class ConsoleTransport(TextSenderMixin):
-    """Logs each message (recipient, sender, segments) to ``pa_sms.console``; sends nothing."""
+    """Logs each message (numbers masked, segments) to ``pa_sms.console``; sends nothing."""
 
     def __init__(
         self,
@@ -48,8 +51,8 @@ class ConsoleTransport(TextSenderMixin):
         self._logger.info(
             "SMS %s to %s from %s: %d segment(s), %s",
             result.sid,
-            message.to,
-            message.from_,
+            mask_phone(message.to),
+            mask_phone(message.from_),
             info.segments,
             info.encoding,
         )

@@ -39,7 +39,9 @@ from pa_sms.errors import (
     SmsProviderError,
     SmsRetryableError,
 )
+from pa_sms.logsafe import mask_numbers_in
 from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
+from pa_sms.webhooks import MESSAGE_SID, require_provider_sid
 
 if TYPE_CHECKING:
     from pa_core.config import Settings
@@ -109,14 +111,17 @@ def twilio_errors() -> Iterator[None]:
     try:
         yield
     except TwilioRestException as exc:
-        raise map_twilio_error(exc.status, exc.code, f"Twilio: {exc.msg}") from exc
+        raise map_twilio_error(exc.status, exc.code, f"Twilio: {mask_numbers_in(exc.msg)}") from exc
     except TwilioServiceException as exc:
-        raise map_twilio_error(exc.status, exc.code, f"Twilio: {exc.title}") from exc
+        raise map_twilio_error(
+            exc.status, exc.code, f"Twilio: {mask_numbers_in(exc.title)}"
+        ) from exc
     except TwilioException as exc:
         # A list page that was not 200 arrives as TwilioException(message, response).
         response = exc.args[1] if len(exc.args) > 1 else None
         status = getattr(response, "status_code", None)
-        raise map_twilio_error(status, None, f"Twilio: {exc.args[0] if exc.args else exc}") from exc
+        text = mask_numbers_in(str(exc.args[0] if exc.args else exc))
+        raise map_twilio_error(status, None, f"Twilio: {text}") from exc
     except (TimeoutError, aiohttp.ClientError) as exc:
         raise SmsRetryableError(
             f"Twilio unreachable: {type(exc).__name__}", retry_after=SERVER_ERROR_RETRY_AFTER
@@ -158,7 +163,7 @@ def _decimal(value: object) -> Decimal | None:
 def _result(instance: Any) -> SendResult:
     segments = instance.num_segments
     return SendResult(
-        sid=instance.sid,
+        sid=require_provider_sid(MESSAGE_SID, instance.sid),
         status=str(instance.status),
         segments=int(segments) if segments not in (None, "") else 0,
         price=_decimal(instance.price),
