@@ -35,7 +35,6 @@ from pa_core.refresh_tokens import (
     MemoryRefreshTokenStore,
     RefreshTokenService,
     RefreshTokenStore,
-    RotateResult,
 )
 from pa_core.sessions import MemorySessionStore, SessionService, SessionStore
 from pa_core.sessions.cache import CachedSessionStore
@@ -148,17 +147,8 @@ async def build_services(
         ttl=timedelta(seconds=settings.session_ttl),
         max_per_user=settings.session_max_per_user,
     )
-
-    async def end_reused_session(result: RotateResult) -> None:
-        # A spent refresh token came back: the whole login is compromised.
-        if result.session_id:
-            await stores.sessions.revoke(result.session_id, clock.now())
-
     refresh_tokens = RefreshTokenService(
-        stores.refresh_tokens,
-        clock,
-        ttl=timedelta(seconds=settings.refresh_token_ttl),
-        on_reuse=end_reused_session,
+        stores.refresh_tokens, clock, ttl=timedelta(seconds=settings.refresh_token_ttl)
     )
     email = email or email_sender_from_settings(settings, clock=clock)
     audit = AuditRecorder(SqlAuditLog(database), clock)
@@ -234,6 +224,7 @@ async def build_services(
             kv=stores.kv,
             users=users,
             transport=sms_sender,
+            audit=audit,
             recorder=ConversationServiceRecorder(assistant.conversations),
         ),
         assistant=assistant,

@@ -31,6 +31,7 @@ from pa_core.errors import (
     InvalidToken,
     NotFound,
     PAError,
+    TokenReused,
     ValidationFailed,
 )
 from pa_core.ids import new_id
@@ -443,10 +444,15 @@ class AccountService:
         """Spend ``refresh_token`` and return a new pair for the same session.
 
         Raises:
-            TokenReused: the token was spent before; the whole login is revoked.
+            TokenReused: the token was spent before; the whole login is revoked: its
+                refresh tokens and its session end at once (audited ``auth.token_reused``).
             InvalidToken: unknown, expired or revoked token, or a dead session.
         """
-        rotated = await self.refresh_tokens.rotate(refresh_token)
+        try:
+            rotated = await self.refresh_tokens.rotate(refresh_token)
+        except TokenReused as reused:
+            await self._end_reused_login(reused, context)
+            raise
         session = await self.sessions.check(rotated.session_id, user_id=rotated.user_id)
         user = await self.users.get(rotated.user_id)
         if user is None or user.disabled:
@@ -459,6 +465,61 @@ class AccountService:
             access_token=access.token,
             refresh_token=rotated.token,
             expires_in=int(self.times.access_token.total_seconds()),
+        )
+
+    async def _end_reused_login(self, reused: TokenReused, context: AuditContext | None) -> None:
+        """A spent refresh token came back: two parties hold the login, so it ends for both."""
+        if reused.session_id:
+            await self.sessions.store.revoke(reused.session_id, self.clock.now())
+        await self.audit.record(
+            "auth.token_reused",
+            Outcome.DENIED,
+            actor_id=reused.user_id,
+            target_type="session",
+            target_id=reused.session_id,
+            context=context,
+            family_id=reused.family_id,
+        )
+
+    async def revoke_session(
+        self, principal: Principal, session_id: str, *, context: AuditContext | None = None
+    ) -> None:
+        """End one of the caller's sessions and its refresh tokens, at once, and audit it.
+
+        Raises:
+            NotFound: no live session ``session_id`` of the caller (another user's
+                session answers exactly like a missing one, and is left alone).
+        """
+        await self.sessions.revoke(principal.user_id, session_id)
+        await self.refresh_tokens.revoke_session(session_id)
+        await self.audit.record(
+            "auth.session_revoked",
+            actor_id=principal.user_id,
+            target_type="session",
+            target_id=session_id,
+            context=context,
+        )
+
+    async def sign_out_others(
+        self,
+        user_id: str,
+        keep_session_id: str | None,
+        *,
+        context: AuditContext | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """End every session of the user but ``keep_session_id`` (all of them if ``None``).
+
+        Their refresh tokens and remembered devices go too; ``reason`` is audited.
+        """
+        await self._revoke_everything(user_id, keep_session=keep_session_id)
+        await self.audit.record(
+            "auth.sign_out_others",
+            actor_id=user_id,
+            target_id=user_id,
+            context=context,
+            kept_session=keep_session_id,
+            reason=reason,
         )
 
     async def logout(self, principal: Principal, *, context: AuditContext | None = None) -> None:
