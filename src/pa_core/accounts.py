@@ -21,7 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 from pa_core.audit import AuditContext, AuditRecorder, Outcome
 from pa_core.auth import Principal
 from pa_core.clock import Clock
-from pa_core.email import EmailSender, EmailTemplates
+from pa_core.email import EmailMessage, EmailSender, EmailTemplates, MailDispatcher
 from pa_core.errors import (
     AccountDisabled,
     EmailNotVerified,
@@ -184,6 +184,7 @@ class AccountService:
         limits: AccountLimits | None = None,
         require_verified_email: bool = False,
         second_factor: SecondFactorGate | None = None,
+        mail: MailDispatcher | None = None,
     ) -> None:
         self.users = users
         self.hasher = hasher
@@ -203,6 +204,8 @@ class AccountService:
         self.limits = limits or AccountLimits()
         self.require_verified_email = require_verified_email
         self.second_factor = second_factor
+        self.mail = mail or MailDispatcher(email)
+        """Sends the mail of forgot-password and resend outside the request (no enumeration)."""
 
     # --- helpers -------------------------------------------------------------
 
@@ -228,18 +231,19 @@ class AccountService:
         except PAError:
             logger.warning("security notice %s to user %s could not be sent", event, user.id)
 
-    async def _verification_mail(self, user: User) -> None:
+    def _verification_message(self, user: User) -> EmailMessage:
         issued = self.tokens.issue(
             TokenPurpose.EMAIL_VERIFICATION,
             user.id,
             self.times.email_verification,
             extra={"email": user.email.casefold()},
         )
-        await self.email.send(
-            self.templates.verification(
-                user.email, issued.token, expires_in=self.times.email_verification
-            )
+        return self.templates.verification(
+            user.email, issued.token, expires_in=self.times.email_verification
         )
+
+    async def _verification_mail(self, user: User) -> None:
+        await self.email.send(self._verification_message(user))
 
     async def _user(self, user_id: str) -> User:
         user = await self.users.get(user_id)
@@ -327,7 +331,9 @@ class AccountService:
     async def resend_verification(self, email: str, *, context: AuditContext | None = None) -> None:
         """Mail a new verification link if the address has an unverified account.
 
-        Answers the same whether or not the account exists (no enumeration).
+        Answers the same, as fast, whether or not the account exists (no
+        enumeration): the mail goes out through :attr:`mail` in the background,
+        so neither a slow nor a failing mail server shows in the answer.
         """
         ctx = context or AuditContext()
         await self._limit("resend-ip", ctx.ip, self.limits.email_per_ip)
@@ -339,7 +345,7 @@ class AccountService:
         user = await self.users.get_by_email(normalized)
         if user is None or user.email_verified or user.disabled:
             return
-        await self._verification_mail(user)
+        self.mail.submit(self._verification_message(user), kind="verification", user_id=user.id)
 
     # --- login, refresh, logout ----------------------------------------------
 
@@ -560,7 +566,12 @@ class AccountService:
     # --- passwords -----------------------------------------------------------
 
     async def forgot_password(self, email: str, *, context: AuditContext | None = None) -> None:
-        """Mail a reset link if the account exists; answers alike either way."""
+        """Mail a reset link if the account exists; answers alike, as fast, either way.
+
+        The mail goes out through :attr:`mail` in the background (a slow or
+        failing mail server never shows in the answer), and an unknown address
+        is audited too, so that both answers do the same work.
+        """
         ctx = context or AuditContext()
         await self._limit("forgot-ip", ctx.ip, self.limits.email_per_ip)
         try:
@@ -570,6 +581,12 @@ class AccountService:
         await self._limit("forgot-email", normalized.casefold(), self.limits.email_per_address)
         user = await self.users.get_by_email(normalized)
         if user is None or user.disabled:
+            await self.audit.record(
+                "account.password_reset_requested",
+                Outcome.FAILURE,
+                context=ctx,
+                reason="no_active_account",
+            )
             return
         issued = self.tokens.issue(
             TokenPurpose.PASSWORD_RESET,
@@ -577,11 +594,10 @@ class AccountService:
             self.times.password_reset,
             extra={"pwd": self._password_fingerprint(user)},
         )
-        await self.email.send(
-            self.templates.password_reset(
-                user.email, issued.token, expires_in=self.times.password_reset
-            )
+        message = self.templates.password_reset(
+            user.email, issued.token, expires_in=self.times.password_reset
         )
+        self.mail.submit(message, kind="password_reset", user_id=user.id)
         await self.audit.record(
             "account.password_reset_requested", actor_id=user.id, target_id=user.id, context=ctx
         )
