@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
@@ -35,6 +36,7 @@ from pa_core.errors import (
     ValidationFailed,
 )
 from pa_core.ids import new_id
+from pa_core.names import MAX_DISPLAY_NAME, mixes_scripts, normalize_display_name
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
@@ -45,6 +47,7 @@ from pa_core.tokens import TokenPurpose, TokenService
 from pa_core.users import DEFAULT_ROLE, User, UserRepository
 
 __all__ = [
+    "MAX_DISPLAY_NAME",
     "AccountLimits",
     "AccountService",
     "AccountTimes",
@@ -52,14 +55,12 @@ __all__ = [
     "MfaChallenge",
     "SecondFactorGate",
     "TokenPair",
+    "normalize_display_name",
     "normalize_email",
     "validate_timezone",
 ]
 
 logger = logging.getLogger(__name__)
-
-MAX_DISPLAY_NAME = 100
-"""Longest display name accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +129,24 @@ class SecondFactorGate(Protocol):
 
 
 def normalize_email(email: str) -> str:
-    """The normalised form of an address (no deliverability lookup), or ``validation_error``."""
+    """The normalised form of an address (no deliverability lookup), or ``validation_error``.
+
+    NFKC comes first, so that look-alike forms of one address (fullwidth
+    letters, ligatures) are validated and compared as that address; then an
+    address mixing writing systems in its local part or in a domain label
+    (a Cyrillic U+0430 inside a Latin word) is refused (:mod:`pa_core.names`).
+    """
     if not isinstance(email, str) or "\x00" in email or len(email) > 320:
         raise ValidationFailed.for_field("email", "is not a valid email address")
+    email = unicodedata.normalize("NFKC", email)
     try:
         result = validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationFailed.for_field("email", "is not a valid email address") from exc
+    if mixes_scripts(result.local_part) or any(
+        mixes_scripts(label) for label in result.domain.split(".")
+    ):
+        raise ValidationFailed.for_field("email", "mixes alphabets (a look-alike address)")
     return str(result.normalized)
 
 
@@ -145,19 +157,6 @@ def validate_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed.for_field("timezone", "is not an IANA time zone") from exc
     return name
-
-
-def _clean_display_name(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if any(ch in value for ch in "\x00\r\n"):
-        raise ValidationFailed.for_field("display_name", "must be one line of text")
-    if len(value) > MAX_DISPLAY_NAME:
-        raise ValidationFailed.for_field(
-            "display_name", f"must be at most {MAX_DISPLAY_NAME} characters"
-        )
-    return value or None
 
 
 class AccountService:
@@ -283,7 +282,7 @@ class AccountService:
         ctx = context or AuditContext()
         await self._limit("register-ip", ctx.ip, self.limits.register_per_ip)
         normalized = normalize_email(email)
-        name = _clean_display_name(display_name)
+        name = normalize_display_name(display_name)
         password = self.policy.check(password, email=normalized)
         now = self.clock.now()
         user = User(
