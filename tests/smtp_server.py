@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.message
 import email.policy
@@ -24,6 +25,8 @@ class Recorder:
 
     refuse_recipients: bool = False
     refuse_data: bool = False
+    delay: float = 0.0
+    """Seconds the server sits on each message before accepting it (a slow server)."""
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     envelopes: list[Any] = field(default_factory=list)
     logins: list[bytes] = field(default_factory=list)
@@ -37,6 +40,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse_data:
             return "554 5.7.1 message rejected"
         self.envelopes.append(envelope)

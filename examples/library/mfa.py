@@ -93,8 +93,9 @@ async def main() -> None:
 
     user = await accounts.register("ada@example.com", "correct horse battery staple")
 
-    # Set up TOTP: nothing changes until a first code confirms it.
-    setup = await mfa.start_totp(user)
+    # Set up TOTP (a sensitive action: the password, or a login under 5 minutes old).
+    # Nothing changes until a first code confirms it.
+    setup = await mfa.start_totp(user, password="correct horse battery staple")
     app = pyotp.TOTP(setup.secret)  # the user's authenticator app
     print(setup.otpauth_uri.startswith("otpauth://totp/PA%20Assistant:ada%40example.com"))
     codes = await mfa.confirm_totp(user, app.now())

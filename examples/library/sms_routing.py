@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
+from pa_core.audit import AuditRecorder
 from pa_core.clock import FrozenClock
-from pa_core.stores import MemoryKeyValueStore
+from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore
 from pa_sms.agents import AgentRegistry, DefaultAgent, MemoryConversationRecorder
 from pa_sms.jobs import InProcessJobQueue
 from pa_sms.manager import NumberManager
@@ -39,6 +40,7 @@ async def main() -> None:
         clock,
         inbound_url=PUBLIC + "/sms/inbound",
         status_url=PUBLIC + "/sms/status",
+        audit=AuditRecorder(MemoryAuditLog(), clock),
     )
     router = SmsRouter(
         store=store,

@@ -12,6 +12,7 @@ from pa_core.mfa import MfaLogin, TotpSetup, TrustedDevice
 __all__ = [
     "BackupCodesOut",
     "CodeIn",
+    "ConfirmIn",
     "DeviceOut",
     "DevicesOut",
     "MfaLoginOut",
@@ -19,6 +20,7 @@ __all__ = [
     "MfaVerifyIn",
     "PasswordIn",
     "PhoneIn",
+    "TotpSetupIn",
     "TotpSetupOut",
 ]
 
@@ -31,16 +33,32 @@ class CodeIn(_In):
     code: Code
 
 
+class ConfirmIn(_In):
+    """``POST /mfa/totp/confirm`` and ``/mfa/sms/confirm``: the code, and whether to
+    end every other session of the user."""
+
+    code: Code
+    sign_out_other_sessions: bool = False
+
+
 class PasswordIn(_In):
     """The password confirming a sensitive action."""
 
     password: Password
 
 
+class TotpSetupIn(_In):
+    """``POST /mfa/totp/setup``: the password, which a login under 5 minutes old may leave out."""
+
+    password: Password | None = None
+
+
 class PhoneIn(_In):
-    """``POST /mfa/sms/setup``: the number in E.164 (``+14155550123``)."""
+    """``POST /mfa/sms/setup``: the number in E.164 (``+14155550123``), and the password
+    (which a login under 5 minutes old may leave out)."""
 
     phone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Password | None = None
 
 
 class MfaTokenIn(_In):

@@ -24,7 +24,12 @@ from pa_core.audit import AuditRecorder
 from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
 from pa_core.config import Settings
-from pa_core.email import EmailSender, EmailTemplates, email_sender_from_settings
+from pa_core.email import (
+    EmailSender,
+    EmailTemplates,
+    MailDispatcher,
+    email_sender_from_settings,
+)
 from pa_core.mfa import MfaService
 from pa_core.migrations import upgrade_async
 from pa_core.password_policy import PasswordPolicy
@@ -35,7 +40,6 @@ from pa_core.refresh_tokens import (
     MemoryRefreshTokenStore,
     RefreshTokenService,
     RefreshTokenStore,
-    RotateResult,
 )
 from pa_core.sessions import MemorySessionStore, SessionService, SessionStore
 from pa_core.sessions.cache import CachedSessionStore
@@ -63,6 +67,7 @@ class Services:
     sessions: SessionService
     refresh_tokens: RefreshTokenService
     email: EmailSender
+    mail: MailDispatcher
     audit: AuditRecorder
     authenticator: Authenticator
     accounts: AccountService
@@ -148,19 +153,11 @@ async def build_services(
         ttl=timedelta(seconds=settings.session_ttl),
         max_per_user=settings.session_max_per_user,
     )
-
-    async def end_reused_session(result: RotateResult) -> None:
-        # A spent refresh token came back: the whole login is compromised.
-        if result.session_id:
-            await stores.sessions.revoke(result.session_id, clock.now())
-
     refresh_tokens = RefreshTokenService(
-        stores.refresh_tokens,
-        clock,
-        ttl=timedelta(seconds=settings.refresh_token_ttl),
-        on_reuse=end_reused_session,
+        stores.refresh_tokens, clock, ttl=timedelta(seconds=settings.refresh_token_ttl)
     )
     email = email or email_sender_from_settings(settings, clock=clock)
+    mail = MailDispatcher(email)
     audit = AuditRecorder(SqlAuditLog(database), clock)
     limit_key = settings.purpose_key("rate-limit-keys")
     sms_sender, close_sms = await build_sms_sender(settings)
@@ -194,6 +191,7 @@ async def build_services(
         ),
         require_verified_email=settings.require_verified_email,
         second_factor=mfa_gate,
+        mail=mail,
     )
     mfa = build_mfa_service(
         settings,
@@ -219,6 +217,7 @@ async def build_services(
         sessions=sessions,
         refresh_tokens=refresh_tokens,
         email=email,
+        mail=mail,
         audit=audit,
         authenticator=Authenticator(tokens, sessions),
         accounts=accounts,
@@ -234,6 +233,7 @@ async def build_services(
             kv=stores.kv,
             users=users,
             transport=sms_sender,
+            audit=audit,
             recorder=ConversationServiceRecorder(assistant.conversations),
         ),
         assistant=assistant,
@@ -256,6 +256,7 @@ async def build_services(
             await services.sms_usage.start()
         yield services
     finally:
+        await mail.aclose()  # pending reset and verification mail goes out first
         await services.sms_usage.close()
         await services.assistant.close()
         await services.sms.close()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.errors import ImproperlyConfigured
@@ -153,6 +154,7 @@ def build_sms_services(
     kv: KeyValueStore,
     users: UserRepository,
     transport: SmsTransport,
+    audit: AuditRecorder,
     recorder: ConversationRecorder | None = None,
 ) -> SmsServices:
     """Build the SMS services on the app's database, key-value store and SMS transport.
@@ -194,6 +196,7 @@ def build_sms_services(
         inbound_url=inbound_url,
         status_url=status_url,
         users=users,
+        audit=audit,
     )
     return SmsServices(
         store=store,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
@@ -21,7 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from pa_core.audit import AuditContext, AuditRecorder, Outcome
 from pa_core.auth import Principal
 from pa_core.clock import Clock
-from pa_core.email import EmailSender, EmailTemplates
+from pa_core.email import EmailMessage, EmailSender, EmailTemplates, MailDispatcher
 from pa_core.errors import (
     AccountDisabled,
     EmailNotVerified,
@@ -31,9 +32,11 @@ from pa_core.errors import (
     InvalidToken,
     NotFound,
     PAError,
+    TokenReused,
     ValidationFailed,
 )
 from pa_core.ids import new_id
+from pa_core.names import MAX_DISPLAY_NAME, mixes_scripts, normalize_display_name
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
@@ -44,6 +47,7 @@ from pa_core.tokens import TokenPurpose, TokenService
 from pa_core.users import DEFAULT_ROLE, User, UserRepository
 
 __all__ = [
+    "MAX_DISPLAY_NAME",
     "AccountLimits",
     "AccountService",
     "AccountTimes",
@@ -51,14 +55,12 @@ __all__ = [
     "MfaChallenge",
     "SecondFactorGate",
     "TokenPair",
+    "normalize_display_name",
     "normalize_email",
     "validate_timezone",
 ]
 
 logger = logging.getLogger(__name__)
-
-MAX_DISPLAY_NAME = 100
-"""Longest display name accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +129,24 @@ class SecondFactorGate(Protocol):
 
 
 def normalize_email(email: str) -> str:
-    """The normalised form of an address (no deliverability lookup), or ``validation_error``."""
+    """The normalised form of an address (no deliverability lookup), or ``validation_error``.
+
+    NFKC comes first, so that look-alike forms of one address (fullwidth
+    letters, ligatures) are validated and compared as that address; then an
+    address mixing writing systems in its local part or in a domain label
+    (a Cyrillic U+0430 inside a Latin word) is refused (:mod:`pa_core.names`).
+    """
     if not isinstance(email, str) or "\x00" in email or len(email) > 320:
         raise ValidationFailed.for_field("email", "is not a valid email address")
+    email = unicodedata.normalize("NFKC", email)
     try:
         result = validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValidationFailed.for_field("email", "is not a valid email address") from exc
+    if mixes_scripts(result.local_part) or any(
+        mixes_scripts(label) for label in result.domain.split(".")
+    ):
+        raise ValidationFailed.for_field("email", "mixes alphabets (a look-alike address)")
     return str(result.normalized)
 
 
@@ -144,19 +157,6 @@ def validate_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationFailed.for_field("timezone", "is not an IANA time zone") from exc
     return name
-
-
-def _clean_display_name(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if any(ch in value for ch in "\x00\r\n"):
-        raise ValidationFailed.for_field("display_name", "must be one line of text")
-    if len(value) > MAX_DISPLAY_NAME:
-        raise ValidationFailed.for_field(
-            "display_name", f"must be at most {MAX_DISPLAY_NAME} characters"
-        )
-    return value or None
 
 
 class AccountService:
@@ -183,6 +183,7 @@ class AccountService:
         limits: AccountLimits | None = None,
         require_verified_email: bool = False,
         second_factor: SecondFactorGate | None = None,
+        mail: MailDispatcher | None = None,
     ) -> None:
         self.users = users
         self.hasher = hasher
@@ -202,6 +203,8 @@ class AccountService:
         self.limits = limits or AccountLimits()
         self.require_verified_email = require_verified_email
         self.second_factor = second_factor
+        self.mail = mail or MailDispatcher(email)
+        """Sends the mail of forgot-password and resend outside the request (no enumeration)."""
 
     # --- helpers -------------------------------------------------------------
 
@@ -227,18 +230,19 @@ class AccountService:
         except PAError:
             logger.warning("security notice %s to user %s could not be sent", event, user.id)
 
-    async def _verification_mail(self, user: User) -> None:
+    def _verification_message(self, user: User) -> EmailMessage:
         issued = self.tokens.issue(
             TokenPurpose.EMAIL_VERIFICATION,
             user.id,
             self.times.email_verification,
             extra={"email": user.email.casefold()},
         )
-        await self.email.send(
-            self.templates.verification(
-                user.email, issued.token, expires_in=self.times.email_verification
-            )
+        return self.templates.verification(
+            user.email, issued.token, expires_in=self.times.email_verification
         )
+
+    async def _verification_mail(self, user: User) -> None:
+        await self.email.send(self._verification_message(user))
 
     async def _user(self, user_id: str) -> User:
         user = await self.users.get(user_id)
@@ -278,7 +282,7 @@ class AccountService:
         ctx = context or AuditContext()
         await self._limit("register-ip", ctx.ip, self.limits.register_per_ip)
         normalized = normalize_email(email)
-        name = _clean_display_name(display_name)
+        name = normalize_display_name(display_name)
         password = self.policy.check(password, email=normalized)
         now = self.clock.now()
         user = User(
@@ -326,7 +330,9 @@ class AccountService:
     async def resend_verification(self, email: str, *, context: AuditContext | None = None) -> None:
         """Mail a new verification link if the address has an unverified account.
 
-        Answers the same whether or not the account exists (no enumeration).
+        Answers the same, as fast, whether or not the account exists (no
+        enumeration): the mail goes out through :attr:`mail` in the background,
+        so neither a slow nor a failing mail server shows in the answer.
         """
         ctx = context or AuditContext()
         await self._limit("resend-ip", ctx.ip, self.limits.email_per_ip)
@@ -338,7 +344,7 @@ class AccountService:
         user = await self.users.get_by_email(normalized)
         if user is None or user.email_verified or user.disabled:
             return
-        await self._verification_mail(user)
+        self.mail.submit(self._verification_message(user), kind="verification", user_id=user.id)
 
     # --- login, refresh, logout ----------------------------------------------
 
@@ -443,10 +449,15 @@ class AccountService:
         """Spend ``refresh_token`` and return a new pair for the same session.
 
         Raises:
-            TokenReused: the token was spent before; the whole login is revoked.
+            TokenReused: the token was spent before; the whole login is revoked: its
+                refresh tokens and its session end at once (audited ``auth.token_reused``).
             InvalidToken: unknown, expired or revoked token, or a dead session.
         """
-        rotated = await self.refresh_tokens.rotate(refresh_token)
+        try:
+            rotated = await self.refresh_tokens.rotate(refresh_token)
+        except TokenReused as reused:
+            await self._end_reused_login(reused, context)
+            raise
         session = await self.sessions.check(rotated.session_id, user_id=rotated.user_id)
         user = await self.users.get(rotated.user_id)
         if user is None or user.disabled:
@@ -459,6 +470,61 @@ class AccountService:
             access_token=access.token,
             refresh_token=rotated.token,
             expires_in=int(self.times.access_token.total_seconds()),
+        )
+
+    async def _end_reused_login(self, reused: TokenReused, context: AuditContext | None) -> None:
+        """A spent refresh token came back: two parties hold the login, so it ends for both."""
+        if reused.session_id:
+            await self.sessions.store.revoke(reused.session_id, self.clock.now())
+        await self.audit.record(
+            "auth.token_reused",
+            Outcome.DENIED,
+            actor_id=reused.user_id,
+            target_type="session",
+            target_id=reused.session_id,
+            context=context,
+            family_id=reused.family_id,
+        )
+
+    async def revoke_session(
+        self, principal: Principal, session_id: str, *, context: AuditContext | None = None
+    ) -> None:
+        """End one of the caller's sessions and its refresh tokens, at once, and audit it.
+
+        Raises:
+            NotFound: no live session ``session_id`` of the caller (another user's
+                session answers exactly like a missing one, and is left alone).
+        """
+        await self.sessions.revoke(principal.user_id, session_id)
+        await self.refresh_tokens.revoke_session(session_id)
+        await self.audit.record(
+            "auth.session_revoked",
+            actor_id=principal.user_id,
+            target_type="session",
+            target_id=session_id,
+            context=context,
+        )
+
+    async def sign_out_others(
+        self,
+        user_id: str,
+        keep_session_id: str | None,
+        *,
+        context: AuditContext | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """End every session of the user but ``keep_session_id`` (all of them if ``None``).
+
+        Their refresh tokens and remembered devices go too; ``reason`` is audited.
+        """
+        await self._revoke_everything(user_id, keep_session=keep_session_id)
+        await self.audit.record(
+            "auth.sign_out_others",
+            actor_id=user_id,
+            target_id=user_id,
+            context=context,
+            kept_session=keep_session_id,
+            reason=reason,
         )
 
     async def logout(self, principal: Principal, *, context: AuditContext | None = None) -> None:
@@ -499,7 +565,12 @@ class AccountService:
     # --- passwords -----------------------------------------------------------
 
     async def forgot_password(self, email: str, *, context: AuditContext | None = None) -> None:
-        """Mail a reset link if the account exists; answers alike either way."""
+        """Mail a reset link if the account exists; answers alike, as fast, either way.
+
+        The mail goes out through :attr:`mail` in the background (a slow or
+        failing mail server never shows in the answer), and an unknown address
+        is audited too, so that both answers do the same work.
+        """
         ctx = context or AuditContext()
         await self._limit("forgot-ip", ctx.ip, self.limits.email_per_ip)
         try:
@@ -509,6 +580,12 @@ class AccountService:
         await self._limit("forgot-email", normalized.casefold(), self.limits.email_per_address)
         user = await self.users.get_by_email(normalized)
         if user is None or user.disabled:
+            await self.audit.record(
+                "account.password_reset_requested",
+                Outcome.FAILURE,
+                context=ctx,
+                reason="no_active_account",
+            )
             return
         issued = self.tokens.issue(
             TokenPurpose.PASSWORD_RESET,
@@ -516,11 +593,10 @@ class AccountService:
             self.times.password_reset,
             extra={"pwd": self._password_fingerprint(user)},
         )
-        await self.email.send(
-            self.templates.password_reset(
-                user.email, issued.token, expires_in=self.times.password_reset
-            )
+        message = self.templates.password_reset(
+            user.email, issued.token, expires_in=self.times.password_reset
         )
+        self.mail.submit(message, kind="password_reset", user_id=user.id)
         await self.audit.record(
             "account.password_reset_requested", actor_id=user.id, target_id=user.id, context=ctx
         )

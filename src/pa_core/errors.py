@@ -196,6 +196,22 @@ class TokenReused(AuthenticationFailed):
     code = "token_reused"
     title = "Refresh token reused"
 
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        family_id: str | None = None,
+        session_id: str | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.family_id = family_id
+        """The revoked family (the login), when known; never shown to the client."""
+        self.session_id = session_id
+        """The session the family belonged to, which the caller must end."""
+        self.user_id = user_id
+        """The owner of the family."""
+
 
 class InvalidMfaCode(AuthenticationFailed):
     """A second-factor code is wrong, expired, replayed or out of tries."""

@@ -13,10 +13,11 @@ from dataclasses import replace
 from enum import Enum
 from typing import Any, Final
 
-from pa_core.accounts import MAX_DISPLAY_NAME, validate_timezone
+from pa_core.accounts import validate_timezone
 from pa_core.audit import AuditContext, AuditRecorder
 from pa_core.clock import Clock
 from pa_core.errors import FieldError, NotFound, ValidationFailed
+from pa_core.names import normalize_display_name
 from pa_core.users import User, UserRepository
 
 __all__ = [
@@ -68,20 +69,6 @@ def normalize_locale(value: str) -> str:
         parts.append(match["region"].upper())
     parts.extend(v.lower() for v in match["variants"].split("-") if v)
     return "-".join(parts)
-
-
-def normalize_display_name(value: str | None) -> str | None:
-    """A display name trimmed to one line (``None`` or blank clears it), or ``validation_error``."""
-    if value is None:
-        return None
-    value = value.strip()
-    if any(ch in value for ch in "\x00\r\n"):
-        raise ValidationFailed.for_field("display_name", "must be one line of text")
-    if len(value) > MAX_DISPLAY_NAME:
-        raise ValidationFailed.for_field(
-            "display_name", f"must be at most {MAX_DISPLAY_NAME} characters"
-        )
-    return value or None
 
 
 class UserProfileService:

@@ -10,6 +10,10 @@ and our records (:class:`~pa_sms.stores.base.SmsStore`):
   opt-outs;
 - :meth:`~NumberManager.reconcile` compares the provider's numbers and webhook
   settings with ours, reports the drift and, when asked, repairs it.
+
+Every provisioning and release is audited here (``sms.number.provisioned`` /
+``sms.number.released``, the actor and the user whose number it is), so that
+any wiring of the library keeps the trail, not only the reference app.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from pa_core.audit import AuditContext, AuditRecorder, Outcome
 from pa_core.clock import Clock
 from pa_core.errors import NotFound
 from pa_core.ids import new_id
@@ -90,6 +95,7 @@ class NumberManager:
         status_url: the status callback set on each outbound message (recorded).
         fallback_url: the numbers' ``sms_fallback_url`` (``inbound_url`` by default).
         users: when given, provisioning for an unknown user raises ``NotFound``.
+        audit: where provisioning and release are recorded (target: the number's user).
     """
 
     def __init__(
@@ -103,6 +109,7 @@ class NumberManager:
         fallback_url: str | None = None,
         method: SmsMethod = "POST",
         users: UserRepository | None = None,
+        audit: AuditRecorder,
     ) -> None:
         self.provider = provider
         self.store = store
@@ -112,6 +119,7 @@ class NumberManager:
         self.fallback_url = fallback_url or inbound_url
         self.method: SmsMethod = method
         self.users = users
+        self.audit = audit
 
     async def search(
         self, country: str = "US", area_code: str | None = None, limit: int = 20
@@ -120,9 +128,18 @@ class NumberManager:
         return await self.provider.search(country, area_code, sms=True, limit=limit)
 
     async def provision(
-        self, user_id: str, *, country: str = "US", area_code: str | None = None
+        self,
+        user_id: str,
+        *,
+        country: str = "US",
+        area_code: str | None = None,
+        actor_id: str | None = None,
+        context: AuditContext | None = None,
     ) -> PhoneNumber:
-        """Buy an SMS-capable number for ``user_id``, its webhooks set, and record it.
+        """Buy an SMS-capable number for ``user_id``, its webhooks set, record and audit it.
+
+        ``actor_id`` (the administrator) and ``context`` go into the
+        ``sms.number.provisioned`` audit event, whose target is the user.
 
         Raises:
             NotFound: no user ``user_id`` (when a user repository was given).
@@ -169,7 +186,27 @@ class NumberManager:
             await self.provider.release(bought.sid)
             raise
         _logger.info("number %s provisioned for user %s", mask_phone(number.phone_number), user_id)
+        await self._record("sms.number.provisioned", number, actor_id, context)
         return number
+
+    async def _record(
+        self,
+        action: str,
+        number: PhoneNumber,
+        actor_id: str | None,
+        context: AuditContext | None,
+        reason: str | None = None,
+    ) -> None:
+        await self.audit.record(
+            action,
+            Outcome.SUCCESS,
+            actor_id=actor_id,
+            target_type="user",
+            target_id=number.user_id,
+            context=context,
+            number_id=number.id,
+            **({"reason": reason} if reason else {}),
+        )
 
     def _webhook(
         self, number: PhoneNumber, verified_at: datetime | None, drift: str | None = None
@@ -189,10 +226,17 @@ class NumberManager:
         """The active numbers of ``user_id``, oldest first."""
         return await self.store.list_numbers(user_id=user_id)
 
-    async def release(self, number_id: str) -> PhoneNumber:
+    async def release(
+        self,
+        number_id: str,
+        *,
+        actor_id: str | None = None,
+        context: AuditContext | None = None,
+    ) -> PhoneNumber:
         """Give a number back to the provider; its routing and opt-outs are cleared.
 
-        A number the provider no longer has is still released here.
+        A number the provider no longer has is still released here. The
+        ``sms.number.released`` audit event names ``actor_id`` and the number's user.
 
         Raises:
             NotFound: no active number ``number_id``.
@@ -208,6 +252,7 @@ class NumberManager:
             )
         released = await self.store.release_number(number_id, self.clock.now())
         _logger.info("number %s released", mask_phone(number.phone_number))
+        await self._record("sms.number.released", number, actor_id, context)
         return released
 
     async def reconcile(self, *, repair: bool = False) -> ReconcileReport:
@@ -225,6 +270,9 @@ class NumberManager:
             if remote is None:
                 if repair:
                     await self.store.release_number(number.id, now)
+                    await self._record(
+                        "sms.number.released", number, None, None, reason="missing_at_provider"
+                    )
                 items.append(
                     DriftItem(
                         "missing_at_provider",

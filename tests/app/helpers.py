@@ -62,3 +62,8 @@ async def in_app(client: AsyncTestClient[Any], fn: Callable[..., Awaitable[T]], 
     from a test must go through it.
     """
     return await anyio.to_thread.run_sync(lambda: client.blocking_portal.call(fn, *args))
+
+
+async def mail_sent(client: AsyncTestClient[Any]) -> None:
+    """Wait until the app's background mail (reset, resend) has been handed to the sender."""
+    await in_app(client, client.app.state.services.mail.drain)

@@ -17,7 +17,15 @@ from pa_core.clock import FrozenClock
 from pa_core.email import MemoryOutbox
 from pa_core.pagination import PageRequest
 from tests.app.conftest import make_settings
-from tests.app.helpers import PASSWORD, bearer, in_app, login, register, register_and_login
+from tests.app.helpers import (
+    PASSWORD,
+    bearer,
+    in_app,
+    login,
+    mail_sent,
+    register,
+    register_and_login,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +38,8 @@ def outbox(client: AsyncTestClient[Any]) -> MemoryOutbox:
     return sender
 
 
-def token_from_last_mail(client: AsyncTestClient[Any], to: str) -> str:
+async def token_from_last_mail(client: AsyncTestClient[Any], to: str) -> str:
+    await mail_sent(client)
     (link,) = [u for u in outbox(client).last_to(to).links() if "token=" in u]
     return parse_qs(urlsplit(link).query)["token"][0]
 
@@ -163,7 +172,7 @@ async def test_registration_mails_a_link_that_verifies_once(client: AsyncTestCli
     assert any(
         link.startswith("http://127.0.0.1:8000/verify-email?token=") for link in mail.links()
     )
-    token = token_from_last_mail(client, "ada@example.com")
+    token = await token_from_last_mail(client, "ada@example.com")
     first = await client.post("/api/v1/auth/verify-email", json={"token": token})
     assert first.status_code == 200
     assert first.json()["email_verified"] is True
@@ -182,7 +191,7 @@ async def test_a_verification_token_expires_after_a_day(tmp_path: Path) -> None:
     clock = FrozenClock()
     async with AsyncTestClient(app=create_app(make_settings(tmp_path), clock=clock)) as client:
         await register(client)
-        token = token_from_last_mail(client, "ada@example.com")
+        token = await token_from_last_mail(client, "ada@example.com")
         clock.advance(timedelta(hours=24, minutes=1))
         response = await client.post("/api/v1/auth/verify-email", json={"token": token})
     assert response.status_code == 400
@@ -196,6 +205,7 @@ async def test_resend_answers_202_for_anyone_and_mails_only_real_unverified_acco
     for email in ("ada@example.com", "nobody@example.com", "not an email"):
         response = await client.post("/api/v1/auth/verify-email/resend", json={"email": email})
         assert response.status_code == 202
+    await mail_sent(client)
     assert [m.to for m in outbox(client)] == ["ada@example.com"]
 
 
@@ -219,7 +229,7 @@ async def test_unverified_login_is_refused_when_verification_is_required(tmp_pat
         )
         assert refused.status_code == 403
         assert refused.json()["code"] == "email_not_verified"
-        token = token_from_last_mail(client, "ada@example.com")
+        token = await token_from_last_mail(client, "ada@example.com")
         await client.post("/api/v1/auth/verify-email", json={"token": token})
         assert (await login(client))["access_token"]
 
@@ -329,6 +339,7 @@ async def test_forgot_password_answers_202_for_unknown_addresses_without_mail(
 ) -> None:
     response = await client.post("/api/v1/auth/password/forgot", json={"email": "x@example.com"})
     assert response.status_code == 202
+    await mail_sent(client)
     assert len(outbox(client)) == 0
 
 
@@ -337,7 +348,7 @@ async def test_reset_sets_the_password_revokes_sessions_and_works_once(
 ) -> None:
     old = await register_and_login(client)
     await client.post("/api/v1/auth/password/forgot", json={"email": "ada@example.com"})
-    token = token_from_last_mail(client, "ada@example.com")
+    token = await token_from_last_mail(client, "ada@example.com")
     reset = await client.post(
         "/api/v1/auth/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
     )
@@ -362,7 +373,7 @@ async def test_reset_sets_the_password_revokes_sessions_and_works_once(
 async def test_a_reset_token_dies_when_the_password_changes(client: AsyncTestClient[Any]) -> None:
     tokens = await register_and_login(client)
     await client.post("/api/v1/auth/password/forgot", json={"email": "ada@example.com"})
-    token = token_from_last_mail(client, "ada@example.com")
+    token = await token_from_last_mail(client, "ada@example.com")
     changed = await client.post(
         "/api/v1/auth/password/change",
         json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
@@ -381,7 +392,7 @@ async def test_a_reset_token_expires_after_an_hour(tmp_path: Path) -> None:
     async with AsyncTestClient(app=create_app(make_settings(tmp_path), clock=clock)) as client:
         await register(client)
         await client.post("/api/v1/auth/password/forgot", json={"email": "ada@example.com"})
-        token = token_from_last_mail(client, "ada@example.com")
+        token = await token_from_last_mail(client, "ada@example.com")
         clock.advance(timedelta(hours=1, minutes=1))
         response = await client.post(
             "/api/v1/auth/password/reset", json={"token": token, "new_password": NEW_PASSWORD}
@@ -394,7 +405,7 @@ async def test_reset_refuses_a_weak_password_and_keeps_the_token_usable(
 ) -> None:
     await register(client)
     await client.post("/api/v1/auth/password/forgot", json={"email": "ada@example.com"})
-    token = token_from_last_mail(client, "ada@example.com")
+    token = await token_from_last_mail(client, "ada@example.com")
     weak = await client.post(
         "/api/v1/auth/password/reset", json={"token": token, "new_password": "short"}
     )

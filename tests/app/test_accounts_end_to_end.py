@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
 from tests.app.conftest import make_settings
-from tests.app.helpers import PASSWORD, bearer, login
+from tests.app.helpers import PASSWORD, bearer, login, mail_sent
 from tests.smtp_server import Server, running_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.smtp]
@@ -59,6 +59,7 @@ async def test_register_verify_login_reset_through_real_smtp(tmp_path: Path) -> 
                 "/api/v1/auth/password/forgot", json={"email": "ada@example.com"}
             )
             assert forgot.status_code == 202
+            await mail_sent(client)
             reset = await client.post(
                 "/api/v1/auth/password/reset",
                 json={

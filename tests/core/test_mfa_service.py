@@ -131,7 +131,7 @@ def world(clock: FrozenClock) -> World:
 
 async def user_with_totp(world: World) -> tuple[User, str, list[str]]:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    setup = await world.mfa.start_totp(user)
+    setup = await world.mfa.start_totp(user, password=PASSWORD)
     codes = await world.mfa.confirm_totp(user, pyotp.TOTP(setup.secret).at(world.clock.now()))
     world.clock.advance(STEP)
     return user, setup.secret, codes
@@ -161,13 +161,13 @@ async def test_a_user_without_factors_has_mfa_off(world: World) -> None:
 
 async def test_a_pending_totp_setup_guards_nothing(world: World) -> None:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    await world.mfa.start_totp(user)
+    await world.mfa.start_totp(user, password=PASSWORD)
     assert await world.mfa.gate.methods_for(user) == []
 
 
 async def test_every_active_factor_is_offered(world: World) -> None:
     user, _, _ = await user_with_totp(world)
-    await world.mfa.start_sms(user, "+1 (415) 555-0123")
+    await world.mfa.start_sms(user, "+1 (415) 555-0123", password=PASSWORD)
     await world.mfa.confirm_sms(user, world.phone.last_code())
     assert await world.mfa.gate.methods_for(user) == ["totp", "sms", "backup_code"]
     assert (await challenge(world)).methods == ("totp", "sms", "backup_code")
@@ -192,8 +192,8 @@ async def test_confirming_totp_without_a_setup_is_an_invalid_code(world: World) 
 
 async def test_a_second_setup_replaces_the_pending_secret(world: World) -> None:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    first = await world.mfa.start_totp(user)
-    second = await world.mfa.start_totp(user)
+    first = await world.mfa.start_totp(user, password=PASSWORD)
+    second = await world.mfa.start_totp(user, password=PASSWORD)
     with pytest.raises(InvalidConfirmationCode):
         await world.mfa.confirm_totp(user, pyotp.TOTP(first.secret).at(world.clock.now()))
     await world.mfa.confirm_totp(user, pyotp.TOTP(second.secret).at(world.clock.now()))
@@ -207,17 +207,17 @@ async def test_confirming_totp_twice_is_a_conflict(world: World) -> None:
 
 async def test_sms_cannot_be_set_up_again_while_active(world: World) -> None:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    await world.mfa.start_sms(user, PHONE)
+    await world.mfa.start_sms(user, PHONE, password=PASSWORD)
     await world.mfa.confirm_sms(user, world.phone.last_code())
     with pytest.raises(Conflict):
-        await world.mfa.start_sms(user, PHONE)
+        await world.mfa.start_sms(user, PHONE, password=PASSWORD)
     with pytest.raises(Conflict):
         await world.mfa.confirm_sms(user, "123456")
 
 
 async def test_a_wrong_sms_confirmation_is_an_invalid_code(world: World) -> None:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    await world.mfa.start_sms(user, PHONE)
+    await world.mfa.start_sms(user, PHONE, password=PASSWORD)
     wrong = "000000" if world.phone.last_code() != "000000" else "111111"
     with pytest.raises(InvalidConfirmationCode):
         await world.mfa.confirm_sms(user, wrong)
@@ -234,7 +234,7 @@ async def test_enabling_a_factor_mails_a_security_notice(world: World) -> None:
 
 async def test_sms_login_code_goes_to_the_confirmed_number(world: World) -> None:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    await world.mfa.start_sms(user, PHONE)
+    await world.mfa.start_sms(user, PHONE, password=PASSWORD)
     await world.mfa.confirm_sms(user, world.phone.last_code())
     world.clock.advance(timedelta(minutes=1))
     pending = await challenge(world)
@@ -285,7 +285,7 @@ async def test_a_success_clears_earlier_failures(world: World) -> None:
 
 async def test_disabling_one_of_two_factors_keeps_the_backup_codes(world: World) -> None:
     user, _, _ = await user_with_totp(world)
-    await world.mfa.start_sms(user, PHONE)
+    await world.mfa.start_sms(user, PHONE, password=PASSWORD)
     await world.mfa.confirm_sms(user, world.phone.last_code())
     await world.mfa.disable(user, "totp", PASSWORD)
     assert await world.mfa.status(user.id) == MfaStatus(sms=True, backup_codes_remaining=10)
@@ -300,7 +300,7 @@ async def test_disabling_with_a_wrong_password_is_refused_and_audited(world: Wor
 
 async def test_disabling_a_pending_setup_sends_no_notice(world: World) -> None:
     user = await world.accounts.register(EMAIL, PASSWORD)
-    await world.mfa.start_totp(user)
+    await world.mfa.start_totp(user, password=PASSWORD)
     before = len(world.outbox.sent_to(EMAIL))
     await world.mfa.disable(user, "totp", PASSWORD)
     assert len(world.outbox.sent_to(EMAIL)) == before

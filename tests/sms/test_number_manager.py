@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from pa_core.audit import AuditContext, AuditEvent, AuditFilter, AuditRecorder
 from pa_core.clock import FrozenClock
 from pa_core.errors import NotFound
-from pa_core.stores import MemoryUserRepository
+from pa_core.pagination import PageRequest
+from pa_core.stores import MemoryAuditLog, MemoryUserRepository
 from pa_core.users import User
 from pa_sms.errors import NumberUnavailable
 from pa_sms.manager import NumberManager
@@ -116,12 +118,32 @@ def store() -> MemorySmsStore:
 
 
 @pytest.fixture
+def audit(clock: FrozenClock) -> AuditRecorder:
+    return AuditRecorder(MemoryAuditLog(), clock)
+
+
+@pytest.fixture
 def manager(
-    remote: Remote, store: MemorySmsStore, clock: FrozenClock, users: MemoryUserRepository
+    remote: Remote,
+    store: MemorySmsStore,
+    clock: FrozenClock,
+    users: MemoryUserRepository,
+    audit: AuditRecorder,
 ) -> NumberManager:
     return NumberManager(
-        remote.provider, store, clock, inbound_url=INBOUND, status_url=STATUS, users=users
+        remote.provider,
+        store,
+        clock,
+        inbound_url=INBOUND,
+        status_url=STATUS,
+        users=users,
+        audit=audit,
     )
+
+
+async def audited(audit: AuditRecorder, action: str) -> list[AuditEvent]:
+    page = await audit.log.list(AuditFilter(action=action), PageRequest(limit=100))
+    return list(page.items)
 
 
 async def test_a_number_is_provisioned_with_its_webhooks_in_the_same_call(
@@ -141,6 +163,46 @@ async def test_a_number_is_provisioned_with_its_webhooks_in_the_same_call(
     )
     assert await manager.numbers_of("alice") == [number]
     assert await manager.numbers_of("bob") == []
+
+
+async def test_provisioning_is_audited_with_its_actor_and_the_numbers_user(
+    manager: NumberManager, audit: AuditRecorder
+) -> None:
+    context = AuditContext(ip="203.0.113.9", request_id="req-1")
+    number = await manager.provision("alice", actor_id="admin-1", context=context)
+    (event,) = await audited(audit, "sms.number.provisioned")
+    assert (event.actor_id, event.target_type, event.target_id) == ("admin-1", "user", "alice")
+    assert (event.ip, event.request_id) == ("203.0.113.9", "req-1")
+    assert event.details["number_id"] == number.id
+
+
+async def test_release_is_audited_with_its_actor_and_the_numbers_user(
+    manager: NumberManager, audit: AuditRecorder
+) -> None:
+    number = await manager.provision("alice", actor_id="admin-1")
+    await manager.release(number.id, actor_id="admin-2")
+    (event,) = await audited(audit, "sms.number.released")
+    assert (event.actor_id, event.target_type, event.target_id) == ("admin-2", "user", "alice")
+    assert event.details["number_id"] == number.id
+
+
+async def test_a_failed_provisioning_is_not_audited(
+    manager: NumberManager, audit: AuditRecorder
+) -> None:
+    with pytest.raises(NumberUnavailable):
+        await manager.provision("alice", area_code="999", actor_id="admin-1")
+    assert await audited(audit, "sms.number.provisioned") == []
+
+
+async def test_a_release_repaired_by_reconcile_is_audited(
+    manager: NumberManager, remote: Remote, audit: AuditRecorder
+) -> None:
+    number = await manager.provision("alice")
+    remote.drop(number.provider_sid)
+    await manager.reconcile(repair=True)
+    (event,) = await audited(audit, "sms.number.released")
+    assert (event.actor_id, event.target_id) == (None, "alice")
+    assert event.details["reason"] == "missing_at_provider"
 
 
 async def test_provisioning_for_an_unknown_user_is_not_found(manager: NumberManager) -> None:
@@ -255,7 +317,7 @@ async def test_a_number_that_cannot_be_recorded_is_given_back(
 
 
 async def test_a_number_taken_by_someone_else_meanwhile_is_skipped(
-    store: MemorySmsStore, clock: FrozenClock
+    store: MemorySmsStore, clock: FrozenClock, audit: AuditRecorder
 ) -> None:
     provider = MemoryNumberProvider()
     original = provider.provision
@@ -268,6 +330,8 @@ async def test_a_number_taken_by_someone_else_meanwhile_is_skipped(
         return await original(phone_number, *args, **kw)
 
     provider.provision = first_taken  # type: ignore[method-assign]
-    manager = NumberManager(provider, store, clock, inbound_url=INBOUND, status_url=STATUS)
+    manager = NumberManager(
+        provider, store, clock, inbound_url=INBOUND, status_url=STATUS, audit=audit
+    )
     number = await manager.provision("alice")
     assert number.phone_number == calls[1] != calls[0]

@@ -171,12 +171,4 @@ class AuthController(Controller):
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """That session is dead at once; another user's session id is ``404``."""
-        await services.sessions.revoke(principal.user_id, session_id)
-        await services.refresh_tokens.revoke_session(session_id)
-        await services.audit.record(
-            "auth.session_revoked",
-            actor_id=principal.user_id,
-            target_type="session",
-            target_id=session_id,
-            context=audit_context,
-        )
+        await services.accounts.revoke_session(principal, session_id, context=audit_context)

@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CO
 
 from examples.litestar_app.schemas_mfa import (
     BackupCodesOut,
-    CodeIn,
+    ConfirmIn,
     DeviceOut,
     DevicesOut,
     MfaLoginOut,
@@ -17,6 +17,7 @@ from examples.litestar_app.schemas_mfa import (
     MfaVerifyIn,
     PasswordIn,
     PhoneIn,
+    TotpSetupIn,
     TotpSetupOut,
 )
 from examples.litestar_app.services import Services
@@ -38,22 +39,42 @@ class MfaController(Controller):
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
+        data: JSONBody[TotpSetupIn | None] = None,
     ) -> TotpSetupOut:
-        """A new secret, its ``otpauth://`` URI and QR code; not active until confirmed."""
+        """A new secret, its ``otpauth://`` URI and QR code; not active until confirmed.
+
+        Needs ``password`` unless this session logged in less than 5 minutes ago.
+        """
         user = await services.accounts.me(principal)
-        return TotpSetupOut.of(await services.mfa.start_totp(user, context=audit_context))
+        session = await services.sessions.check(principal.session_id, user_id=user.id)
+        setup = await services.mfa.start_totp(
+            user,
+            password=data.password if data else None,
+            signed_in_at=session.created_at,
+            context=audit_context,
+        )
+        return TotpSetupOut.of(setup)
 
     @post("/mfa/totp/confirm", status_code=HTTP_200_OK, summary="Activate TOTP")
     async def totp_confirm(
         self,
-        data: JSONBody[CodeIn],
+        data: JSONBody[ConfirmIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> BackupCodesOut:
-        """A first valid code activates TOTP; answers a new set of backup codes."""
+        """A first valid code activates TOTP; answers a new set of backup codes.
+
+        ``sign_out_other_sessions: true`` ends every other session of the user.
+        """
         user = await services.accounts.me(principal)
-        codes = await services.mfa.confirm_totp(user, data.code, context=audit_context)
+        codes = await services.mfa.confirm_totp(
+            user,
+            data.code,
+            sign_out_other_sessions=data.sign_out_other_sessions,
+            session_id=principal.session_id,
+            context=audit_context,
+        )
         return BackupCodesOut(codes)
 
     @delete("/mfa/totp", status_code=HTTP_204_NO_CONTENT, summary="Turn TOTP off")
@@ -76,21 +97,40 @@ class MfaController(Controller):
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
-        """Texts a code to the number; ``/mfa/sms/confirm`` activates the factor."""
+        """Texts a code to the number; ``/mfa/sms/confirm`` activates the factor.
+
+        Needs ``password`` unless this session logged in less than 5 minutes ago.
+        """
         user = await services.accounts.me(principal)
-        await services.mfa.start_sms(user, data.phone, context=audit_context)
+        session = await services.sessions.check(principal.session_id, user_id=user.id)
+        await services.mfa.start_sms(
+            user,
+            data.phone,
+            password=data.password,
+            signed_in_at=session.created_at,
+            context=audit_context,
+        )
 
     @post("/mfa/sms/confirm", status_code=HTTP_200_OK, summary="Activate SMS")
     async def sms_confirm(
         self,
-        data: JSONBody[CodeIn],
+        data: JSONBody[ConfirmIn],
         principal: NamedDependency[Principal],
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> BackupCodesOut:
-        """The texted code activates SMS; answers a new set of backup codes."""
+        """The texted code activates SMS; answers a new set of backup codes.
+
+        ``sign_out_other_sessions: true`` ends every other session of the user.
+        """
         user = await services.accounts.me(principal)
-        codes = await services.mfa.confirm_sms(user, data.code, context=audit_context)
+        codes = await services.mfa.confirm_sms(
+            user,
+            data.code,
+            sign_out_other_sessions=data.sign_out_other_sessions,
+            session_id=principal.session_id,
+            context=audit_context,
+        )
         return BackupCodesOut(codes)
 
     @delete("/mfa/sms", status_code=HTTP_204_NO_CONTENT, summary="Turn SMS off")

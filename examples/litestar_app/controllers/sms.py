@@ -100,15 +100,11 @@ class AdminSmsController(Controller):
     ) -> AdminNumberOut:
         """Buy a number with its webhooks set; ``404`` for an unknown user."""
         number = await services.sms.numbers.provision(
-            data.user_id, country=data.country, area_code=data.area_code
-        )
-        await services.audit.record(
-            "sms.number.provisioned",
+            data.user_id,
+            country=data.country,
+            area_code=data.area_code,
             actor_id=principal.user_id,
-            target_type="phone_number",
-            target_id=number.id,
             context=audit_context,
-            user_id=data.user_id,
         )
         return AdminNumberOut.of(number)
 
@@ -121,11 +117,6 @@ class AdminSmsController(Controller):
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """Give the number back; its routing and opt-outs are cleared."""
-        await services.sms.numbers.release(number_id)
-        await services.audit.record(
-            "sms.number.released",
-            actor_id=principal.user_id,
-            target_type="phone_number",
-            target_id=number_id,
-            context=audit_context,
+        await services.sms.numbers.release(
+            number_id, actor_id=principal.user_id, context=audit_context
         )

@@ -8,7 +8,8 @@ Backends (``PA_EMAIL_BACKEND``):
 - ``smtp``: :class:`SmtpEmailSender` delivers through an SMTP server
   (STARTTLS, implicit TLS or none; authentication optional).
 
-All backends use only the standard library.
+All backends use only the standard library. :class:`MailDispatcher` sends in
+background tasks, for flows whose answer must not depend on the mail server.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.email.base import EmailMessage, EmailSender, delivery_failed
 from pa_core.email.console import ConsoleEmailSender
+from pa_core.email.dispatcher import MailDispatcher
 from pa_core.email.memory import MemoryOutbox
 from pa_core.email.smtp import SmtpEmailSender
 from pa_core.email.templates import SECURITY_EVENTS, EmailTemplates
@@ -27,6 +29,7 @@ __all__ = [
     "EmailMessage",
     "EmailSender",
     "EmailTemplates",
+    "MailDispatcher",
     "MemoryOutbox",
     "SmtpEmailSender",
     "delivery_failed",

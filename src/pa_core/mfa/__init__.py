@@ -15,6 +15,7 @@ from pa_core.mfa.devices import (
 from pa_core.mfa.factors import FactorKind, MemoryMfaFactorStore, MfaFactor, MfaFactorStore
 from pa_core.mfa.phone import SmsDestinationPolicy, mask_phone, normalize_phone
 from pa_core.mfa.service import (
+    RECENT_LOGIN,
     InvalidConfirmationCode,
     MfaGate,
     MfaLogin,
@@ -27,6 +28,7 @@ from pa_core.mfa.sms_codes import SendLimit, SmsCodeLimits, SmsCodeService
 from pa_core.mfa.totp import TotpService
 
 __all__ = [
+    "RECENT_LOGIN",
     "BackupCodeStore",
     "BackupCodes",
     "DeviceTrust",

@@ -11,6 +11,10 @@ Two classes share the work so that neither needs the other at construction:
   password), text a login code, and :meth:`MfaService.verify_login`, which
   checks the second factor and starts the session through the account service.
 
+Enrolment is a sensitive action too: setting up a factor needs the password,
+unless the session's login is under :data:`RECENT_LOGIN` old, and confirming
+it can sign out every other session (someone who had the password may hold one).
+
 Every change is audited and mailed to the user as a security notice.
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal, get_args
 
 from pa_core.accounts import AccountService, TokenPair
@@ -32,6 +36,7 @@ from pa_core.errors import (
     InvalidToken,
     NotFound,
     PAError,
+    ValidationFailed,
 )
 from pa_core.ids import new_id
 from pa_core.mfa.backup_codes import BackupCodes, BackupCodeStore
@@ -49,6 +54,7 @@ __all__ = [
     "DEFAULT_VERIFY_PER_TOKEN",
     "LOGIN_CODE_PURPOSE",
     "METHODS",
+    "RECENT_LOGIN",
     "SETUP_CODE_PURPOSE",
     "InvalidConfirmationCode",
     "MfaGate",
@@ -75,6 +81,9 @@ LOGIN_CODE_PURPOSE = "mfa-login"
 
 DEFAULT_VERIFY_PER_TOKEN = RateLimit(5, timedelta(minutes=5))
 """Tries of the second step per MFA token (the token lives five minutes)."""
+
+RECENT_LOGIN: Final = timedelta(minutes=5)
+"""A session whose login is younger than this may set up a factor without the password."""
 
 
 class InvalidConfirmationCode(InvalidInput):
@@ -213,14 +222,30 @@ class MfaService:
 
     # --- TOTP ----------------------------------------------------------------
 
-    async def start_totp(self, user: User, *, context: AuditContext | None = None) -> TotpSetup:
+    async def start_totp(
+        self,
+        user: User,
+        *,
+        password: str | None = None,
+        signed_in_at: datetime | None = None,
+        context: AuditContext | None = None,
+    ) -> TotpSetup:
         """Create a new TOTP secret for ``user``, not active until confirmed.
 
         A second call before confirming replaces the pending secret.
 
+        Args:
+            user: the signed-in user.
+            password: the user's password; may be left out while the login is recent.
+            signed_in_at: when the calling session logged in (``Session.created_at``).
+            context: where the request came from.
+
         Raises:
+            ValidationFailed: no password, and no login in the last :data:`RECENT_LOGIN`.
+            InvalidPassword: the password is wrong.
             Conflict: TOTP is active already (disable it first).
         """
+        await self._check_enrolment(user, password, signed_in_at, "mfa.totp.setup", context)
         current = await self.gate.factors.get(user.id, "totp")
         if current is not None and current.active:
             raise Conflict("TOTP is already active; disable it first")
@@ -240,9 +265,18 @@ class MfaService:
         return TotpSetup(secret, uri, await self.totp.qr_svg(uri))
 
     async def confirm_totp(
-        self, user: User, code: str, *, context: AuditContext | None = None
+        self,
+        user: User,
+        code: str,
+        *,
+        sign_out_other_sessions: bool = False,
+        session_id: str | None = None,
+        context: AuditContext | None = None,
     ) -> list[str]:
         """Activate the pending TOTP factor with a first valid code; return new backup codes.
+
+        With ``sign_out_other_sessions``, every session of the user but
+        ``session_id`` (the caller's) ends once the factor is active.
 
         Raises:
             InvalidConfirmationCode: wrong code, or no TOTP set-up pending.
@@ -259,20 +293,32 @@ class MfaService:
             await self._record("mfa.totp.enable", user, context, outcome=Outcome.FAILURE)
             raise InvalidConfirmationCode() from exc
         await self.gate.factors.confirm(factor.id, self.clock.now())
-        return await self._enabled(user, "totp", context)
+        codes = await self._enabled(user, "totp", context)
+        await self._sign_out_others(user, sign_out_other_sessions, session_id, context)
+        return codes
 
     # --- SMS -----------------------------------------------------------------
 
     async def start_sms(
-        self, user: User, phone: str, *, context: AuditContext | None = None
+        self,
+        user: User,
+        phone: str,
+        *,
+        password: str | None = None,
+        signed_in_at: datetime | None = None,
+        context: AuditContext | None = None,
     ) -> None:
         """Text a code to ``phone`` (any form with a country code) to confirm it.
 
+        ``password`` and ``signed_in_at`` as for :meth:`start_totp`.
+
         Raises:
-            ValidationFailed: not a valid phone number.
+            ValidationFailed: not a valid phone number; or no password and no recent login.
+            InvalidPassword: the password is wrong.
             Conflict: SMS is active already (disable it first).
             RateLimited: too many codes to this user or number lately.
         """
+        await self._check_enrolment(user, password, signed_in_at, "mfa.sms.setup", context)
         current = await self.gate.factors.get(user.id, "sms")
         if current is not None and current.active:
             raise Conflict("SMS is already active; disable it first")
@@ -281,9 +327,17 @@ class MfaService:
         await self._record("mfa.sms.setup", user, context, phone=mask_phone(number))
 
     async def confirm_sms(
-        self, user: User, code: str, *, context: AuditContext | None = None
+        self,
+        user: User,
+        code: str,
+        *,
+        sign_out_other_sessions: bool = False,
+        session_id: str | None = None,
+        context: AuditContext | None = None,
     ) -> list[str]:
         """Activate SMS with the code texted by :meth:`start_sms`; return new backup codes.
+
+        ``sign_out_other_sessions`` and ``session_id`` as for :meth:`confirm_totp`.
 
         Raises:
             InvalidConfirmationCode: wrong, expired or exhausted code, or none sent.
@@ -308,7 +362,9 @@ class MfaService:
                 confirmed_at=now,
             )
         )
-        return await self._enabled(user, "sms", context, phone=mask_phone(phone))
+        codes = await self._enabled(user, "sms", context, phone=mask_phone(phone))
+        await self._sign_out_others(user, sign_out_other_sessions, session_id, context)
+        return codes
 
     # --- management ----------------------------------------------------------
 
@@ -498,6 +554,33 @@ class MfaService:
         await self._record(f"mfa.{kind}.enable", user, context, **details)
         await self._notify(user, "mfa_enabled")
         return codes
+
+    async def _check_enrolment(
+        self,
+        user: User,
+        password: str | None,
+        signed_in_at: datetime | None,
+        action: str,
+        context: AuditContext | None,
+    ) -> None:
+        """The password, if given, must be right; left out, the login must be recent."""
+        if password is not None:
+            await self._confirm_password(user, password, action, context)
+            return
+        if signed_in_at is not None and self.clock.now() - signed_in_at < RECENT_LOGIN:
+            return
+        minutes = int(RECENT_LOGIN.total_seconds() // 60)
+        raise ValidationFailed.for_field(
+            "password", f"is required unless you signed in less than {minutes} minutes ago"
+        )
+
+    async def _sign_out_others(
+        self, user: User, wanted: bool, session_id: str | None, context: AuditContext | None
+    ) -> None:
+        if wanted:
+            await self.accounts.sign_out_others(
+                user.id, session_id, context=context, reason="mfa_enabled"
+            )
 
     async def _confirm_password(
         self, user: User, password: str, action: str, context: AuditContext | None

@@ -201,7 +201,9 @@ class RefreshTokenService:
         """Spend ``token`` and return its successor in the same family.
 
         Raises:
-            TokenReused: ``token`` was spent already; its family and session are revoked.
+            TokenReused: ``token`` was spent already; every refresh token of its session
+                is revoked. The error names the family, session and user, so that the
+                caller (:meth:`pa_core.accounts.AccountService.refresh`) ends the session.
             TokenExpired: the family's absolute expiry has passed.
             InvalidToken: ``token`` is unknown or revoked.
         """
@@ -218,7 +220,7 @@ class RefreshTokenService:
                 await self.store.revoke_session(result.session_id)
             if self.on_reuse is not None:
                 await self.on_reuse(result)
-            raise TokenReused()
+            raise TokenReused(family_id=family_id, session_id=session_id, user_id=user_id)
         if result.status is RotateStatus.EXPIRED:
             raise TokenExpired()
         raise InvalidToken()
