@@ -64,9 +64,11 @@ class MfaController(Controller):
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
-        """Needs the password (``400 invalid_password``)."""
+        """Needs the password (``400 invalid_password``; ``429`` after 5 wrong ones)."""
         user = await services.accounts.me(principal)
-        await services.mfa.disable(user, "totp", data.password, context=audit_context)
+        await services.mfa.disable(
+            user, "totp", data.password, session_id=principal.session_id, context=audit_context
+        )
 
     @post("/mfa/sms/setup", status_code=HTTP_202_ACCEPTED, summary="Start setting up SMS")
     async def sms_setup(
@@ -101,9 +103,11 @@ class MfaController(Controller):
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
-        """Needs the password (``400 invalid_password``)."""
+        """Needs the password (``400 invalid_password``; ``429`` after 5 wrong ones)."""
         user = await services.accounts.me(principal)
-        await services.mfa.disable(user, "sms", data.password, context=audit_context)
+        await services.mfa.disable(
+            user, "sms", data.password, session_id=principal.session_id, context=audit_context
+        )
 
     @post("/mfa/sms/send", status_code=HTTP_202_ACCEPTED, summary="Text a login code")
     async def sms_send(
@@ -143,7 +147,7 @@ class MfaController(Controller):
         """Needs the password; the old set is void."""
         user = await services.accounts.me(principal)
         codes = await services.mfa.regenerate_backup_codes(
-            user, data.password, context=audit_context
+            user, data.password, session_id=principal.session_id, context=audit_context
         )
         return BackupCodesOut(codes)
 
