@@ -160,6 +160,6 @@ class PasswordConfirmation:
             target_id=session_id or user.id,
             context=context,
             seconds=int(lock.delay.total_seconds()),
-            **({"action": action} if action else {}),
+            **({"confirming": action} if action else {}),
         )
         await self.notify(user, LOCKOUT_NOTICE)
