@@ -175,6 +175,7 @@ async def build_services(
         login_backoff=FailureBackoff(
             stores.kv,
             max_failures=settings.login_max_failures,
+            max_failures_account=settings.login_max_failures_account,
             window=timedelta(seconds=settings.login_failure_window),
             key_secret=limit_key,
         ),

@@ -131,6 +131,7 @@ def build_mfa_service(
             kv,
             name="mfa",
             max_failures=settings.login_max_failures,
+            max_failures_account=settings.login_max_failures_account,
             window=timedelta(seconds=settings.login_failure_window),
             key_secret=limit_key,
         ),

@@ -28,7 +28,6 @@ from pa_core.errors import (
     EmailNotVerified,
     InvalidCredentials,
     InvalidOneTimeToken,
-    InvalidPassword,
     InvalidToken,
     NotFound,
     PAError,
@@ -37,9 +36,11 @@ from pa_core.errors import (
 )
 from pa_core.ids import new_id
 from pa_core.names import MAX_DISPLAY_NAME, mixes_scripts, normalize_display_name
+from pa_core.password_confirmation import PasswordConfirmation
+from pa_core.password_confirmation import default_backoff as default_reconfirm_backoff
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
-from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
+from pa_core.ratelimit import BackoffAttempt, FailureBackoff, RateLimit, RateLimiter
 from pa_core.refresh_tokens import RefreshTokenService
 from pa_core.sessions.base import SessionService
 from pa_core.stores.base import KeyValueStore
@@ -184,6 +185,7 @@ class AccountService:
         require_verified_email: bool = False,
         second_factor: SecondFactorGate | None = None,
         mail: MailDispatcher | None = None,
+        reconfirm_backoff: FailureBackoff | None = None,
     ) -> None:
         self.users = users
         self.hasher = hasher
@@ -205,6 +207,15 @@ class AccountService:
         self.second_factor = second_factor
         self.mail = mail or MailDispatcher(email)
         """Sends the mail of forgot-password and resend outside the request (no enumeration)."""
+        self.password_confirmation = PasswordConfirmation(
+            hasher=hasher,
+            backoff=reconfirm_backoff or default_reconfirm_backoff(one_time),
+            sessions=sessions,
+            refresh_tokens=refresh_tokens,
+            audit=audit,
+            clock=clock,
+            notify=self._notify,
+        )
 
     # --- helpers -------------------------------------------------------------
 
@@ -371,7 +382,32 @@ class AccountService:
         except ValidationFailed:
             normalized = email if isinstance(email, str) else ""
         account_key = normalized.casefold()
-        await self.login_backoff.check(account_key)
+        async with self.login_backoff.attempt(account_key, ctx.ip) as attempt:
+            user = await self._check_login_password(normalized, password, attempt, ctx)
+            if user.disabled:
+                raise AccountDisabled()
+            if self.require_verified_email and not user.email_verified:
+                raise EmailNotVerified()
+            await attempt.succeeded()
+        if self.second_factor is not None:
+            methods = await self.second_factor.methods_for(user)
+            trusted = device_token is not None and await self.second_factor.device_trusted(
+                user, device_token
+            )
+            if methods and not trusted:
+                challenge = self.tokens.issue(TokenPurpose.MFA, user.id, self.times.mfa_challenge)
+                await self.audit.record(
+                    "auth.login.mfa_required", actor_id=user.id, target_id=user.id, context=ctx
+                )
+                return MfaChallenge(challenge.token, tuple(methods))
+            if methods and trusted:
+                return await self.complete_login(user, context=ctx, mfa_method="device")
+        return await self.complete_login(user, context=ctx)
+
+    async def _check_login_password(
+        self, normalized: str, password: str, attempt: BackoffAttempt, ctx: AuditContext
+    ) -> User:
+        """The user whose password this is (upgrading its hash), counting a failure if not."""
         user = await self.users.get_by_email(normalized) if normalized else None
         try:
             if user is None or user.password_hash is None:
@@ -379,7 +415,7 @@ class AccountService:
                 await self.hasher.dummy_verify(password)
             upgraded = await self.hasher.verify_and_update(password, user.password_hash)
         except InvalidCredentials:
-            lock = await self.login_backoff.record_failure(account_key)
+            lock = await attempt.failed()
             await self.audit.record(
                 "auth.login",
                 Outcome.FAILURE,
@@ -397,32 +433,15 @@ class AccountService:
                     target_type="user",
                     target_id=user.id if user else None,
                     context=ctx,
-                    seconds=int(lock.total_seconds()),
+                    seconds=int(lock.delay.total_seconds()),
+                    scope=lock.scope,
                 )
             raise
         if upgraded is not None:
             user = await self.users.update(
                 replace(user, password_hash=upgraded, updated_at=self.clock.now())
             )
-        if user.disabled:
-            raise AccountDisabled()
-        if self.require_verified_email and not user.email_verified:
-            raise EmailNotVerified()
-        await self.login_backoff.record_success(account_key)
-        if self.second_factor is not None:
-            methods = await self.second_factor.methods_for(user)
-            trusted = device_token is not None and await self.second_factor.device_trusted(
-                user, device_token
-            )
-            if methods and not trusted:
-                challenge = self.tokens.issue(TokenPurpose.MFA, user.id, self.times.mfa_challenge)
-                await self.audit.record(
-                    "auth.login.mfa_required", actor_id=user.id, target_id=user.id, context=ctx
-                )
-                return MfaChallenge(challenge.token, tuple(methods))
-            if methods and trusted:
-                return await self.complete_login(user, context=ctx, mfa_method="device")
-        return await self.complete_login(user, context=ctx)
+        return user
 
     async def complete_login(
         self, user: User, *, context: AuditContext | None = None, mfa_method: str | None = None
@@ -633,17 +652,35 @@ class AccountService:
                 "account.password_reset", actor_id=user.id, target_id=user.id, context=context
             )
         await self._revoke_everything(user.id)
-        await self.login_backoff.record_success(user.email.casefold())
+        # The owner proved control of the mailbox: its address and the account get in again.
+        await self.login_backoff.clear(
+            user.email.casefold(), context.ip if context else None, account=True
+        )
         await self._notify(user, "password_reset")
 
-    async def confirm_password(self, user: User, password: str) -> None:
-        """Check the password confirming a sensitive action; ``invalid_password`` if wrong."""
-        if user.password_hash is None:
-            raise InvalidPassword()
-        try:
-            await self.hasher.verify_and_update(password, user.password_hash)
-        except InvalidCredentials as exc:
-            raise InvalidPassword() from exc
+    async def confirm_password(
+        self,
+        user: User,
+        password: str,
+        *,
+        session_id: str | None = None,
+        action: str | None = None,
+        context: AuditContext | None = None,
+    ) -> None:
+        """Check the password confirming a sensitive action, under the per-user back-off.
+
+        See :class:`~pa_core.password_confirmation.PasswordConfirmation`: after 5
+        wrong passwords in 15 minutes the answer is ``rate_limited``, the
+        guessing session (``session_id``; every session when ``None``) ends and
+        the user is mailed a notice.
+
+        Raises:
+            InvalidPassword: the password is wrong.
+            RateLimited: too many wrong passwords lately.
+        """
+        await self.password_confirmation.confirm(
+            user, password, session_id=session_id, action=action, context=context
+        )
 
     async def change_password(
         self,
@@ -657,10 +694,17 @@ class AccountService:
 
         Raises:
             InvalidPassword: ``current_password`` is wrong.
+            RateLimited: too many wrong passwords lately (the session has ended).
             WeakPassword: the new password breaks the policy.
         """
         user = await self._user(principal.user_id)
-        await self.confirm_password(user, current_password)
+        await self.confirm_password(
+            user,
+            current_password,
+            session_id=principal.session_id,
+            action="account.password_change",
+            context=context,
+        )
         new_password = self.policy.check(new_password, email=user.email)
         now = self.clock.now()
         password_hash = await self.hasher.hash(new_password)

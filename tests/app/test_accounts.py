@@ -271,6 +271,14 @@ async def test_five_failures_lock_the_account_with_retry_after(
     assert "auth.lockout" in await audit_actions(client)
 
 
+async def test_the_lockout_settings_reach_the_login_and_mfa_back_offs(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, login_max_failures=3, login_max_failures_account=7)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        services = client.app.state.services
+        for backoff in (services.accounts.login_backoff, services.mfa.backoff):
+            assert (backoff.max_failures, backoff.max_failures_account) == (3, 7)
+
+
 async def test_a_success_resets_the_failure_count(client: AsyncTestClient[Any]) -> None:
     await register(client)
     for _ in range(4):
@@ -426,6 +434,29 @@ async def test_change_password_needs_the_current_one(client: AsyncTestClient[Any
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_password"
+
+
+async def test_five_wrong_current_passwords_are_429_end_the_session_and_mail_the_user(
+    client: AsyncTestClient[Any],
+) -> None:
+    tokens = await register_and_login(client)
+    statuses = [
+        (
+            await client.post(
+                "/api/v1/auth/password/change",
+                json={"current_password": "not it at all", "new_password": NEW_PASSWORD},
+                headers=bearer(tokens["access_token"]),
+            )
+        )
+        for _ in range(5)
+    ]
+    assert [r.status_code for r in statuses] == [400, 400, 400, 400, 429]
+    assert statuses[-1].json()["code"] == "rate_limited"
+    assert int(statuses[-1].headers["retry-after"]) == 15 * 60
+    me = await client.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 401
+    assert "wrong passwords" in outbox(client).last_to("ada@example.com").text
+    assert "auth.reconfirm.lockout" in await audit_actions(client)
 
 
 async def test_change_password_keeps_this_session_and_ends_the_others(

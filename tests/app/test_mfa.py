@@ -470,6 +470,26 @@ async def test_disabling_totp_needs_the_password(
     assert (await me(client, account["access_token"]))["mfa"]["totp"] is True
 
 
+async def test_wrong_passwords_to_disable_a_factor_end_the_guessing_session_at_the_fifth(
+    client: AsyncTestClient[Any], clock: FrozenClock
+) -> None:
+    account = await with_totp(client, clock)
+    statuses = [
+        (
+            await client.request(
+                "DELETE",
+                "/api/v1/auth/mfa/totp",
+                json={"password": "not the password"},
+                headers=bearer(account["access_token"]),
+            )
+        ).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [400, 400, 400, 400, 429]
+    me_now = await client.get("/api/v1/users/me", headers=bearer(account["access_token"]))
+    assert me_now.status_code == 401
+
+
 async def test_disabling_the_last_factor_turns_mfa_off(
     client: AsyncTestClient[Any], clock: FrozenClock
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from pa_core.clock import FrozenClock
 from pa_core.errors import RateLimited
-from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
+from pa_core.ratelimit import FailureBackoff, Lockout, RateLimit, RateLimiter
 from pa_core.stores import KeyValueStore, MemoryKeyValueStore
 from pa_core.stores.redis import RedisKeyValueStore
 
@@ -71,6 +71,8 @@ def backoff(store: KeyValueStore, **kwargs: object) -> FailureBackoff:
         "max_delay": SHORT * 4,
     }
     settings.update(kwargs)
+    if "base_delay" in kwargs and "max_delay" not in kwargs:
+        settings["max_delay"] = kwargs["base_delay"] * 4  # type: ignore[operator]
     return FailureBackoff(store, **settings)  # type: ignore[arg-type]
 
 
@@ -230,30 +232,44 @@ def test_a_key_secret_of_the_wrong_size_is_refused(secret: bytes) -> None:
 # --- FailureBackoff ----------------------------------------------------------
 
 
+async def fail(
+    guard: FailureBackoff, key: str = "alice", source: str | None = "ip-a"
+) -> Lockout | None:
+    """One reserved attempt that turns out wrong; the lock it imposed."""
+    attempt = await guard.reserve(key, source)
+    return await attempt.failed()
+
+
+async def succeed(guard: FailureBackoff, key: str = "alice", source: str | None = "ip-a") -> None:
+    attempt = await guard.reserve(key, source)
+    await attempt.succeeded()
+
+
 async def test_failures_below_the_limit_do_not_lock(store: KeyValueStore) -> None:
     guard = backoff(store)
-    assert await guard.record_failure("alice") is None
-    assert await guard.record_failure("alice") is None
-    await guard.check("alice")
-    assert await guard.failures("alice") == 2
+    assert await fail(guard) is None
+    assert await fail(guard) is None
+    await succeed(guard)
 
 
-async def test_reaching_the_limit_locks_the_account(store: KeyValueStore) -> None:
+async def test_reaching_the_limit_locks_the_source_out_of_the_account(
+    store: KeyValueStore,
+) -> None:
     guard = backoff(store, base_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
     for _ in range(2):
-        await guard.record_failure("alice")
-    assert await guard.record_failure("alice") == timedelta(minutes=1)
+        await fail(guard)
+    assert await fail(guard) == Lockout("source", timedelta(minutes=1))
     with pytest.raises(RateLimited) as caught:
-        await guard.check("alice")
+        await guard.reserve("alice", "ip-a")
     assert caught.value.retry_after == 60
 
 
 async def test_a_lock_ends_after_its_delay(store: KeyValueStore, elapse: Elapse) -> None:
     guard = backoff(store)
     for _ in range(3):
-        await guard.record_failure("alice")
+        await fail(guard)
     await elapse(SHORT)
-    await guard.check("alice")
+    await succeed(guard)
 
 
 async def test_each_failure_beyond_the_limit_doubles_the_lock_up_to_the_maximum(
@@ -261,13 +277,13 @@ async def test_each_failure_beyond_the_limit_doubles_the_lock_up_to_the_maximum(
 ) -> None:
     guard = backoff(store)
     for _ in range(2):
-        await guard.record_failure("alice")
+        await fail(guard)
     delays = []
     for _ in range(4):
-        delay = await guard.record_failure("alice")
-        assert delay is not None
-        delays.append(delay)
-        await elapse(delay)
+        lock = await fail(guard)
+        assert lock is not None
+        delays.append(lock.delay)
+        await elapse(lock.delay)
     assert delays == [SHORT, SHORT * 2, SHORT * 4, SHORT * 4]
 
 
@@ -276,28 +292,147 @@ async def test_the_back_off_level_outlives_the_failure_window(
 ) -> None:
     guard = backoff(store, window=SHORT, base_delay=SHORT / 10, max_delay=SHORT)
     for _ in range(3):
-        await guard.record_failure("alice")
+        await fail(guard)
     await elapse(SHORT)
     for _ in range(2):
-        assert await guard.record_failure("alice") is None
-    assert await guard.record_failure("alice") == SHORT / 5
+        assert await fail(guard) is None
+    assert await fail(guard) == Lockout("source", SHORT / 5)
 
 
-async def test_a_success_clears_failures_and_lock(store: KeyValueStore) -> None:
+async def test_a_success_clears_failures_and_lock(store: KeyValueStore, elapse: Elapse) -> None:
     guard = backoff(store)
     for _ in range(3):
-        await guard.record_failure("alice")
-    await guard.record_success("alice")
-    await guard.check("alice")
-    assert await guard.failures("alice") == 0
-    assert await guard.record_failure("alice") is None
+        await fail(guard)
+    await elapse(SHORT)
+    await succeed(guard)
+    assert await guard.failures("alice", "ip-a") == 0
+    assert await fail(guard) is None
 
 
 async def test_accounts_are_throttled_apart(store: KeyValueStore) -> None:
     guard = backoff(store, base_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
     for _ in range(3):
-        await guard.record_failure("alice")
-    await guard.check("bob")
+        await fail(guard, "alice")
+    await succeed(guard, "bob")
+
+
+async def test_a_strangers_failures_from_one_source_leave_other_sources_free(
+    store: KeyValueStore,
+) -> None:
+    guard = backoff(store, base_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
+    for _ in range(3):
+        await fail(guard, source="198.51.100.66")
+    with pytest.raises(RateLimited):
+        await guard.reserve("alice", "198.51.100.66")
+    await succeed(guard, source="203.0.113.7")
+
+
+async def test_failures_from_many_sources_lock_the_account_everywhere(
+    store: KeyValueStore,
+) -> None:
+    guard = backoff(
+        store,
+        max_failures_account=10,
+        base_delay=timedelta(minutes=1),
+        max_delay=timedelta(hours=1),
+    )
+    locks = [await fail(guard, source=f"198.51.100.{n}") for n in range(10)]
+    assert locks[:9] == [None] * 9
+    assert locks[9] == Lockout("account", timedelta(minutes=1))
+    with pytest.raises(RateLimited) as caught:
+        await guard.reserve("alice", "203.0.113.7")
+    assert caught.value.retry_after == 60
+
+
+async def test_a_success_does_not_forget_the_account_wide_failures(store: KeyValueStore) -> None:
+    guard = backoff(store, max_failures_account=4)
+    for n in range(3):
+        await fail(guard, source=f"198.51.100.{n}")
+    await succeed(guard, source="203.0.113.7")
+    assert await fail(guard, source="198.51.100.99") is not None
+
+
+async def test_clearing_the_account_forgets_the_account_wide_lock(store: KeyValueStore) -> None:
+    guard = backoff(store, max_failures_account=4, base_delay=timedelta(minutes=1))
+    for n in range(4):
+        await fail(guard, source=f"198.51.100.{n}")
+    await guard.clear("alice", "203.0.113.7", account=True)
+    await succeed(guard, source="203.0.113.7")
+
+
+async def test_a_released_attempt_counts_for_nothing(store: KeyValueStore) -> None:
+    guard = backoff(store)
+    for _ in range(10):
+        attempt = await guard.reserve("alice", "ip-a")
+        await attempt.release()
+    assert await guard.failures("alice", "ip-a") == 0
+    assert await fail(guard) is None
+
+
+async def test_an_attempt_left_unsettled_is_released_when_its_context_ends(
+    store: KeyValueStore,
+) -> None:
+    guard = backoff(store, max_failures=1, max_failures_account=1)
+    for _ in range(3):
+        with pytest.raises(LookupError):
+            async with guard.attempt("alice", "ip-a"):
+                raise LookupError("the store of users failed")
+    async with guard.attempt("alice", "ip-a") as attempt:
+        assert await attempt.failed() is not None
+    assert attempt.settled
+
+
+async def test_a_settled_attempt_cannot_be_settled_again(store: KeyValueStore) -> None:
+    guard = backoff(store)
+    attempt = await guard.reserve("alice", "ip-a")
+    await attempt.failed()
+    await attempt.succeeded()
+    await attempt.release()
+    assert await guard.failures("alice", "ip-a") == 1
+
+
+async def guess_concurrently(guard: FailureBackoff, sources: list[str | None]) -> tuple[int, int]:
+    """One wrong guess per source, all at once; how many were evaluated and refused."""
+    evaluated = refused = 0
+
+    async def guess(source: str | None) -> None:
+        nonlocal evaluated, refused
+        try:
+            async with guard.attempt("alice", source) as attempt:
+                evaluated += 1
+                await anyio.sleep(0.01)  # the password hash being checked
+                await attempt.failed()
+        except RateLimited:
+            refused += 1
+
+    async with anyio.create_task_group() as tg:
+        for source in sources:
+            tg.start_soon(guess, source)
+    return evaluated, refused
+
+
+async def test_concurrent_guesses_from_one_source_are_evaluated_at_most_up_to_the_limit(
+    store: KeyValueStore,
+) -> None:
+    guard = backoff(store, max_failures=5, base_delay=timedelta(minutes=1))
+    assert await guess_concurrently(guard, ["198.51.100.66"] * 100) == (5, 95)
+
+
+async def test_concurrent_guesses_from_many_sources_are_evaluated_at_most_up_to_the_account_limit(
+    store: KeyValueStore,
+) -> None:
+    guard = backoff(store, max_failures=5, max_failures_account=20, base_delay=timedelta(minutes=1))
+    sources: list[str | None] = [f"198.51.100.{n}" for n in range(100)]
+    assert await guess_concurrently(guard, sources) == (20, 80)
+
+
+async def test_once_a_lock_passes_one_concurrent_guess_at_a_time_is_evaluated(
+    store: KeyValueStore, elapse: Elapse
+) -> None:
+    guard = backoff(store, max_failures=3)
+    await guess_concurrently(guard, ["ip-a"] * 3)
+    await elapse(SHORT)
+    assert await guess_concurrently(guard, ["ip-a"] * 50) == (1, 49)
 
 
 def test_the_delay_is_capped_however_many_failures() -> None:
@@ -312,6 +447,7 @@ def test_the_delay_is_capped_however_many_failures() -> None:
     ("kwargs", "message"),
     [
         ({"max_failures": 0}, "max_failures"),
+        ({"max_failures": 5, "max_failures_account": 4}, "max_failures_account"),
         ({"window": timedelta(0)}, "window"),
         ({"base_delay": timedelta(0)}, "base_delay"),
         ({"strike_memory": timedelta(0)}, "strike_memory"),

@@ -42,7 +42,7 @@ from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimiter
 from pa_core.refresh_tokens import MemoryRefreshTokenStore, RefreshTokenService
 from pa_core.sessions import MemorySessionStore, SessionService
-from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
+from pa_core.stores import KeyValueStore, MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
 from pa_core.tokens import TokenService
 from pa_core.users import User
 
@@ -80,9 +80,16 @@ class World:
     audit: AuditRecorder
 
 
-def build(clock: FrozenClock, encryptor: FieldEncryptor | None = None) -> World:
+def build(
+    clock: FrozenClock,
+    encryptor: FieldEncryptor | None = None,
+    *,
+    kv: KeyValueStore | None = None,
+    hasher: PasswordHasher | None = None,
+) -> World:
+    """The account and MFA services over ``kv`` (memory by default) with ``hasher``."""
     settings = Settings(_env_file=None, secret_key=SECRET)
-    kv = MemoryKeyValueStore(clock)
+    kv = kv or MemoryKeyValueStore(clock)
     audit = AuditRecorder(MemoryAuditLog(), clock)
     key = settings.purpose_key("rate-limit-keys")
     gate = MfaGate(
@@ -93,7 +100,7 @@ def build(clock: FrozenClock, encryptor: FieldEncryptor | None = None) -> World:
     outbox = MemoryOutbox()
     accounts = AccountService(
         users=MemoryUserRepository(),
-        hasher=PasswordHasher(),
+        hasher=hasher or PasswordHasher(),
         policy=PasswordPolicy.from_settings(settings),
         tokens=TokenService.from_settings(settings, clock),
         sessions=SessionService(MemorySessionStore(), clock),

@@ -51,6 +51,7 @@ class MfaController(Controller):
             user,
             password=data.password if data else None,
             signed_in_at=session.created_at,
+            session_id=principal.session_id,
             context=audit_context,
         )
         return TotpSetupOut.of(setup)
@@ -85,9 +86,11 @@ class MfaController(Controller):
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
-        """Needs the password (``400 invalid_password``)."""
+        """Needs the password (``400 invalid_password``; ``429`` after 5 wrong ones)."""
         user = await services.accounts.me(principal)
-        await services.mfa.disable(user, "totp", data.password, context=audit_context)
+        await services.mfa.disable(
+            user, "totp", data.password, session_id=principal.session_id, context=audit_context
+        )
 
     @post("/mfa/sms/setup", status_code=HTTP_202_ACCEPTED, summary="Start setting up SMS")
     async def sms_setup(
@@ -108,6 +111,7 @@ class MfaController(Controller):
             data.phone,
             password=data.password,
             signed_in_at=session.created_at,
+            session_id=principal.session_id,
             context=audit_context,
         )
 
@@ -141,9 +145,11 @@ class MfaController(Controller):
         services: NamedDependency[Services],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
-        """Needs the password (``400 invalid_password``)."""
+        """Needs the password (``400 invalid_password``; ``429`` after 5 wrong ones)."""
         user = await services.accounts.me(principal)
-        await services.mfa.disable(user, "sms", data.password, context=audit_context)
+        await services.mfa.disable(
+            user, "sms", data.password, session_id=principal.session_id, context=audit_context
+        )
 
     @post("/mfa/sms/send", status_code=HTTP_202_ACCEPTED, summary="Text a login code")
     async def sms_send(
@@ -183,7 +189,7 @@ class MfaController(Controller):
         """Needs the password; the old set is void."""
         user = await services.accounts.me(principal)
         codes = await services.mfa.regenerate_backup_codes(
-            user, data.password, context=audit_context
+            user, data.password, session_id=principal.session_id, context=audit_context
         )
         return BackupCodesOut(codes)
 

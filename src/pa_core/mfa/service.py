@@ -183,7 +183,8 @@ class MfaService:
         clock: the time source.
         one_time: marks spent MFA tokens (namespaced here).
         limiter: counts second-step tries per MFA token.
-        backoff: locks an account's second step after repeated failures.
+        backoff: locks an account's second step after repeated failures (per
+            account and client address, and per account from everywhere).
         verify_per_token: tries allowed per MFA token.
     """
 
@@ -228,6 +229,7 @@ class MfaService:
         *,
         password: str | None = None,
         signed_in_at: datetime | None = None,
+        session_id: str | None = None,
         context: AuditContext | None = None,
     ) -> TotpSetup:
         """Create a new TOTP secret for ``user``, not active until confirmed.
@@ -238,6 +240,7 @@ class MfaService:
             user: the signed-in user.
             password: the user's password; may be left out while the login is recent.
             signed_in_at: when the calling session logged in (``Session.created_at``).
+            session_id: the calling session, ended if its password guesses trip the back-off.
             context: where the request came from.
 
         Raises:
@@ -245,7 +248,9 @@ class MfaService:
             InvalidPassword: the password is wrong.
             Conflict: TOTP is active already (disable it first).
         """
-        await self._check_enrolment(user, password, signed_in_at, "mfa.totp.setup", context)
+        await self._check_enrolment(
+            user, password, signed_in_at, "mfa.totp.setup", session_id, context
+        )
         current = await self.gate.factors.get(user.id, "totp")
         if current is not None and current.active:
             raise Conflict("TOTP is already active; disable it first")
@@ -306,11 +311,12 @@ class MfaService:
         *,
         password: str | None = None,
         signed_in_at: datetime | None = None,
+        session_id: str | None = None,
         context: AuditContext | None = None,
     ) -> None:
         """Text a code to ``phone`` (any form with a country code) to confirm it.
 
-        ``password`` and ``signed_in_at`` as for :meth:`start_totp`.
+        ``password``, ``signed_in_at`` and ``session_id`` as for :meth:`start_totp`.
 
         Raises:
             ValidationFailed: not a valid phone number; or no password and no recent login.
@@ -318,7 +324,9 @@ class MfaService:
             Conflict: SMS is active already (disable it first).
             RateLimited: too many codes to this user or number lately.
         """
-        await self._check_enrolment(user, password, signed_in_at, "mfa.sms.setup", context)
+        await self._check_enrolment(
+            user, password, signed_in_at, "mfa.sms.setup", session_id, context
+        )
         current = await self.gate.factors.get(user.id, "sms")
         if current is not None and current.active:
             raise Conflict("SMS is already active; disable it first")
@@ -374,17 +382,22 @@ class MfaService:
         kind: FactorKind,
         password: str,
         *,
+        session_id: str | None = None,
         context: AuditContext | None = None,
     ) -> None:
         """Remove the user's factor of ``kind``, confirming the password first.
 
         When no factor is left, the backup codes and remembered devices go too.
+        Wrong passwords count against the user's re-confirmation back-off
+        (:meth:`pa_core.accounts.AccountService.confirm_password`),
+        which ends ``session_id`` (every session when ``None``) when it triggers.
 
         Raises:
             InvalidPassword: the password is wrong.
+            RateLimited: too many wrong passwords lately.
             NotFound: the user has no factor of ``kind`` (pending or active).
         """
-        await self._confirm_password(user, password, f"mfa.{kind}.disable", context)
+        await self._confirm_password(user, password, f"mfa.{kind}.disable", session_id, context)
         factor = await self.gate.factors.get(user.id, kind)
         if factor is None or not await self.gate.factors.delete(user.id, kind):
             raise NotFound()
@@ -396,15 +409,25 @@ class MfaService:
             await self._notify(user, "mfa_disabled")
 
     async def regenerate_backup_codes(
-        self, user: User, password: str, *, context: AuditContext | None = None
+        self,
+        user: User,
+        password: str,
+        *,
+        session_id: str | None = None,
+        context: AuditContext | None = None,
     ) -> list[str]:
         """A new set of backup codes (the old set is void), confirming the password first.
 
+        Wrong passwords count as for :meth:`disable`.
+
         Raises:
             InvalidPassword: the password is wrong.
+            RateLimited: too many wrong passwords lately.
             Conflict: no second factor is active (backup codes would guard nothing).
         """
-        await self._confirm_password(user, password, "mfa.backup_codes.regenerate", context)
+        await self._confirm_password(
+            user, password, "mfa.backup_codes.regenerate", session_id, context
+        )
         if not (await self.gate.status(user.id)).enabled:
             raise Conflict("turn on a second factor first")
         codes = await self.backup_codes.regenerate(self.gate.backup_store, user.id)
@@ -442,7 +465,10 @@ class MfaService:
         """Check the second factor of a login and start its session.
 
         The MFA token is spent by the first success. Tries are limited per token
-        (:data:`DEFAULT_VERIFY_PER_TOKEN`) and per account (``backoff``).
+        (:data:`DEFAULT_VERIFY_PER_TOKEN`) and by ``backoff``, per account and
+        client address and per account from everywhere; each try is reserved
+        there before the code is checked, so concurrent tries over many MFA
+        tokens are never all checked before the lock engages.
 
         Args:
             mfa_token: from the login's :class:`~pa_core.accounts.MfaChallenge`.
@@ -458,19 +484,30 @@ class MfaService:
         """
         ctx = context or AuditContext()
         claims = await self._challenge(mfa_token)
-        await self.backoff.check(claims.subject)
-        await self.limiter.hit("mfa-verify-token", claims.jti, self.verify_per_token)
-        user = await self._user(claims)
-        try:
-            chosen = await self._check_method(user, method, code)
-        except InvalidMfaCode:
-            await self.backoff.record_failure(user.id)
-            await self._record("mfa.verify", user, ctx, outcome=Outcome.FAILURE, method=method[:20])
-            raise
-        ttl = max(claims.expires_at - self.clock.now(), timedelta(seconds=1))
-        if not await self.one_time.set_if_absent(claims.jti, b"1", ttl=ttl):
-            raise InvalidToken()
-        await self.backoff.record_success(user.id)
+        async with self.backoff.attempt(claims.subject, ctx.ip) as attempt:
+            await self.limiter.hit("mfa-verify-token", claims.jti, self.verify_per_token)
+            user = await self._user(claims)
+            try:
+                chosen = await self._check_method(user, method, code)
+            except InvalidMfaCode:
+                lock = await attempt.failed()
+                await self._record(
+                    "mfa.verify", user, ctx, outcome=Outcome.FAILURE, method=method[:20]
+                )
+                if lock is not None:
+                    await self._record(
+                        "mfa.lockout",
+                        user,
+                        ctx,
+                        outcome=Outcome.DENIED,
+                        seconds=str(int(lock.delay.total_seconds())),
+                        scope=lock.scope,
+                    )
+                raise
+            ttl = max(claims.expires_at - self.clock.now(), timedelta(seconds=1))
+            if not await self.one_time.set_if_absent(claims.jti, b"1", ttl=ttl):
+                raise InvalidToken()
+            await attempt.succeeded()
         pair = await self.accounts.complete_login(user, context=ctx, mfa_method=chosen)
         device_token = None
         if remember_device:
@@ -561,11 +598,12 @@ class MfaService:
         password: str | None,
         signed_in_at: datetime | None,
         action: str,
+        session_id: str | None,
         context: AuditContext | None,
     ) -> None:
         """The password, if given, must be right; left out, the login must be recent."""
         if password is not None:
-            await self._confirm_password(user, password, action, context)
+            await self._confirm_password(user, password, action, session_id, context)
             return
         if signed_in_at is not None and self.clock.now() - signed_in_at < RECENT_LOGIN:
             return
@@ -583,10 +621,17 @@ class MfaService:
             )
 
     async def _confirm_password(
-        self, user: User, password: str, action: str, context: AuditContext | None
+        self,
+        user: User,
+        password: str,
+        action: str,
+        session_id: str | None,
+        context: AuditContext | None,
     ) -> None:
         try:
-            await self.accounts.confirm_password(user, password)
+            await self.accounts.confirm_password(
+                user, password, session_id=session_id, action=action, context=context
+            )
         except InvalidPassword:
             await self._record(
                 action, user, context, outcome=Outcome.FAILURE, reason="invalid_password"

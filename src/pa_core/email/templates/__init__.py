@@ -55,6 +55,10 @@ SECURITY_EVENTS: Mapping[str, str] = {
     "backup_codes_regenerated": "New backup codes were generated for your account.",
     "sessions_revoked": "Your account was signed out on all devices.",
     "account_disabled": "Your account was disabled.",
+    "password_confirmation_locked": (
+        "Several wrong passwords were given to confirm a change on your account;"
+        " the device that gave them was signed out."
+    ),
 }
 """Known security events and the sentence each notice opens with."""
 
