@@ -45,8 +45,10 @@ async def main() -> None:
     print("found:", [hit.message.body for hit in hits.items])
 
     # A live stream: replays what came after the last id seen, then waits for more.
+    # For a logged-in caller pass watch=sessions.watch(sid, user_id=..., until=token_exp):
+    # the stream then ends as soon as the session is revoked or the token expires.
     stream = await conversations.open_stream(
-        "user-1", chat.id, last_event_id=ask.id, heartbeat=timedelta(seconds=1)
+        "user-1", chat.id, watch=None, last_event_id=ask.id, heartbeat=timedelta(seconds=1)
     )
     async for item in stream:
         if not isinstance(item, Heartbeat):

@@ -6,8 +6,10 @@ uvicorn on loopback ports and read the streams with httpx, line by line.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -143,3 +145,217 @@ async def test_a_stream_on_the_embedded_defaults_sends_heartbeats_and_ends_at_lo
             with anyio.fail_after(WAIT):
                 rest = [line async for line in live]
             assert not any(line.startswith("data:") for line in rest)
+
+
+# --- a stream ends with its session or token, however busy (security item 1) ------
+
+POSTING_EVERY = 0.1
+ENDS_WITHIN = 2.0
+NEW_PASSWORD = "a different passphrase 42"
+
+
+@asynccontextmanager
+async def _deployment(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, **overrides: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """(where the stream is read, where everything else is done): one process, or two on Redis."""
+    settings: dict[str, Any] = {"secret_key": SECRET, "sse_heartbeat_interval": 15, **overrides}
+    if kind == "memory":
+        async with serving(tmp_path=tmp_path, **settings) as app:
+            yield app, app
+        return
+    settings["database_url"] = f"sqlite+aiosqlite:///{tmp_path}/shared.sqlite3"
+    settings["redis_url"] = request.getfixturevalue("redis_url")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    async with (
+        serving(tmp_path=tmp_path / "a", **settings) as actor,
+        serving(tmp_path=tmp_path / "b", **settings) as reader,
+    ):
+        yield reader, actor
+
+
+def _claims(auth: dict[str, str]) -> dict[str, Any]:
+    """The (unverified) claims of a bearer token: ``sid`` and ``exp`` are all we need."""
+    payload = auth["Authorization"].removeprefix("Bearer ").split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+async def _log_in(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return bearer(response.json()["access_token"])
+
+
+async def _busy_stream_ends(
+    reader: httpx.AsyncClient,
+    actor: httpx.AsyncClient,
+    *,
+    stream_auth: dict[str, str],
+    actor_auth: dict[str, str],
+    cid: str,
+    end_it: Any,
+) -> tuple[list[str], list[str], float, float]:
+    """Post a message every 100 ms while reading the stream; ``end_it`` after three arrive.
+
+    ``end_it`` returns the wall-clock moment from which nothing may be delivered.
+    Returns the ids delivered, the ids whose POST started after that moment, the
+    moment, and when the stream ended.
+    """
+    posted: list[tuple[float, str]] = []
+    delivered: list[str] = []
+    flowing = anyio.Event()
+
+    async def post_forever() -> None:
+        nonlocal actor_auth
+        while True:
+            started = time.time()
+            response = await actor.post(
+                f"/api/v1/conversations/{cid}/messages", json={"body": "tick"}, headers=actor_auth
+            )
+            if response.status_code == 401:  # the actor's own short-lived token expired
+                actor_auth = await _log_in(actor, "ada@example.com")
+                continue
+            assert response.status_code == 201, response.text
+            posted.append((started, response.json()["id"]))
+            await anyio.sleep(POSTING_EVERY)
+
+    async with anyio.create_task_group() as tg:
+        async with reader.stream(
+            "GET", f"/api/v1/conversations/{cid}/events", headers=stream_auth
+        ) as response:
+            assert response.status_code == 200
+            tg.start_soon(post_forever)
+
+            async def read_to_end() -> None:
+                async for line in response.aiter_lines():
+                    if line.startswith("id:"):
+                        delivered.append(line.partition(":")[2].strip())
+                        if len(delivered) == 3:
+                            flowing.set()
+
+            with anyio.fail_after(WAIT):
+                async with anyio.create_task_group() as reading:
+                    reading.start_soon(read_to_end)
+                    await flowing.wait()
+                    cutoff = await end_it()
+            ended = time.time()
+        await anyio.sleep(0.3)  # messages keep coming after the end
+        tg.cancel_scope.cancel()
+    after = [mid for started, mid in posted if started >= cutoff]
+    assert after, "messages must keep flowing after the cut-off"
+    return delivered, after, cutoff, ended
+
+
+def _kinds() -> list[Any]:
+    return [
+        pytest.param("memory", marks=pytest.mark.memory),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+
+
+@pytest.mark.parametrize("kind", _kinds())
+async def test_a_busy_stream_ends_within_two_seconds_of_logout(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    async with _deployment(kind, tmp_path, request) as (reader, actor):
+        auth = await _login(actor, "ada@example.com")
+        cid = (await actor.post("/api/v1/conversations", json={}, headers=auth)).json()["id"]
+
+        async def logout() -> float:
+            assert (await actor.post("/api/v1/auth/logout", headers=auth)).status_code == 204
+            return time.time()
+
+        delivered, after, cutoff, ended = await _busy_stream_ends(
+            reader,
+            actor,
+            stream_auth=auth,
+            actor_auth=await _log_in(actor, "ada@example.com"),
+            cid=cid,
+            end_it=logout,
+        )
+    assert ended - cutoff < ENDS_WITHIN
+    assert not set(after) & set(delivered)
+
+
+@pytest.mark.parametrize("kind", _kinds())
+async def test_a_busy_stream_ends_when_its_session_is_deleted_from_another(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    async with _deployment(kind, tmp_path, request) as (reader, actor):
+        streaming = await _login(actor, "ada@example.com")
+        other = await _log_in(actor, "ada@example.com")
+        cid = (await actor.post("/api/v1/conversations", json={}, headers=other)).json()["id"]
+
+        async def delete_the_session() -> float:
+            sid = _claims(streaming)["sid"]
+            response = await actor.delete(f"/api/v1/auth/sessions/{sid}", headers=other)
+            assert response.status_code == 204, response.text
+            return time.time()
+
+        delivered, after, cutoff, ended = await _busy_stream_ends(
+            reader,
+            actor,
+            stream_auth=streaming,
+            actor_auth=other,
+            cid=cid,
+            end_it=delete_the_session,
+        )
+    assert ended - cutoff < ENDS_WITHIN
+    assert not set(after) & set(delivered)
+
+
+@pytest.mark.parametrize("kind", _kinds())
+async def test_a_busy_stream_ends_when_the_password_is_changed_elsewhere(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    async with _deployment(kind, tmp_path, request) as (reader, actor):
+        streaming = await _login(actor, "ada@example.com")
+        other = await _log_in(actor, "ada@example.com")
+        cid = (await actor.post("/api/v1/conversations", json={}, headers=other)).json()["id"]
+
+        async def change_password() -> float:
+            response = await actor.post(
+                "/api/v1/auth/password/change",
+                json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+                headers=other,
+            )
+            assert response.status_code == 204, response.text
+            return time.time()
+
+        delivered, after, cutoff, ended = await _busy_stream_ends(
+            reader,
+            actor,
+            stream_auth=streaming,
+            actor_auth=other,
+            cid=cid,
+            end_it=change_password,
+        )
+    assert ended - cutoff < ENDS_WITHIN
+    assert not set(after) & set(delivered)
+
+
+@pytest.mark.parametrize("kind", _kinds())
+async def test_a_busy_stream_ends_when_its_access_token_expires(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    async with _deployment(kind, tmp_path, request, access_token_ttl=3) as (reader, actor):
+        auth = await _login(actor, "ada@example.com")
+        cid = (await actor.post("/api/v1/conversations", json={}, headers=auth)).json()["id"]
+        streaming = await _log_in(actor, "ada@example.com")
+        expiry = float(_claims(streaming)["exp"])
+
+        async def wait_for_expiry() -> float:
+            await anyio.sleep(max(0.0, expiry - time.time()))
+            return expiry
+
+        delivered, after, _, ended = await _busy_stream_ends(
+            reader,
+            actor,
+            stream_auth=streaming,
+            actor_auth=auth,
+            cid=cid,
+            end_it=wait_for_expiry,
+        )
+    assert expiry - 0.05 <= ended < expiry + ENDS_WITHIN
+    assert not set(after) & set(delivered)

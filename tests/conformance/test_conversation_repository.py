@@ -130,7 +130,7 @@ async def test_another_users_conversation_answers_like_a_missing_one(backend: Ba
         service.delete(other, conversation.id),
         service.messages(other, conversation.id, PageRequest()),
         service.post_message(other, conversation.id, "hello"),
-        service.open_stream(other, conversation.id),
+        service.open_stream(other, conversation.id, watch=None),
     ):
         with pytest.raises(NotFound):
             await attempt
@@ -449,7 +449,7 @@ async def test_streams_wait_no_longer_than_the_heartbeat(backend: Backend) -> No
     owner = await backend.new_owner()
     conversation = await backend.service.create(owner)
     stream = await backend.service.open_stream(
-        owner, conversation.id, heartbeat=timedelta(milliseconds=20)
+        owner, conversation.id, watch=None, heartbeat=timedelta(milliseconds=20)
     )
     with anyio.fail_after(5):
         async for item in stream:

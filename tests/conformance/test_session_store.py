@@ -45,7 +45,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[SessionStore]:
         yield redis_store
         await redis_store.close()
         return
-    channel = RedisRevocationChannel(redis_store.client, "test:sessions:revoked")
+    channel = RedisRevocationChannel.for_store(redis_store)
     cached = CachedSessionStore(redis_store, channel)
     await wait_until_fresh(channel)
     yield cached

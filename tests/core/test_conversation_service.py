@@ -95,7 +95,7 @@ async def test_creating_and_deleting_are_audited(clock: FrozenClock) -> None:
 async def test_a_stream_delivers_each_new_message(service: ConversationService) -> None:
     conversation = await service.create("u1")
     await service.post_message("u1", conversation.id, "before the stream")
-    stream = await service.open_stream("u1", conversation.id, heartbeat=QUICK)
+    stream = await service.open_stream("u1", conversation.id, watch=None, heartbeat=QUICK)
     received: list[object] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(_collect, stream, received, 2)
@@ -109,7 +109,7 @@ async def test_a_stream_resumes_after_the_last_event_id(service: ConversationSer
     conversation = await service.create("u1")
     posted = [await service.post_message("u1", conversation.id, f"m{n}") for n in range(4)]
     stream = await service.open_stream(
-        "u1", conversation.id, last_event_id=posted[1].id, heartbeat=QUICK
+        "u1", conversation.id, watch=None, last_event_id=posted[1].id, heartbeat=QUICK
     )
     received: list[object] = []
     async with anyio.create_task_group() as tg:
@@ -124,7 +124,9 @@ async def test_a_foreign_last_event_id_is_ignored(service: ConversationService) 
     there = await service.create("u1")
     elsewhere = await service.post_message("u1", there.id, "elsewhere")
     await service.post_message("u1", here.id, "old")
-    stream = await service.open_stream("u1", here.id, last_event_id=elsewhere.id, heartbeat=QUICK)
+    stream = await service.open_stream(
+        "u1", here.id, watch=None, last_event_id=elsewhere.id, heartbeat=QUICK
+    )
     received: list[object] = []
     async with anyio.create_task_group() as tg:
         tg.start_soon(_collect, stream, received, 1)
@@ -135,7 +137,7 @@ async def test_a_foreign_last_event_id_is_ignored(service: ConversationService) 
 
 async def test_a_quiet_stream_sends_heartbeats(service: ConversationService) -> None:
     conversation = await service.create("u1")
-    stream = await service.open_stream("u1", conversation.id, heartbeat=QUICK)
+    stream = await service.open_stream("u1", conversation.id, watch=None, heartbeat=QUICK)
     assert await _take(stream, 2, skip_heartbeats=False) == [Heartbeat(), Heartbeat()]
 
 
@@ -143,7 +145,7 @@ async def test_a_stream_ends_when_its_conversation_is_deleted(
     service: ConversationService,
 ) -> None:
     conversation = await service.create("u1")
-    stream = await service.open_stream("u1", conversation.id, heartbeat=QUICK)
+    stream = await service.open_stream("u1", conversation.id, watch=None, heartbeat=QUICK)
     await service.delete("u1", conversation.id)
     with anyio.fail_after(5):
         items = [item async for item in stream]
@@ -154,7 +156,7 @@ async def test_a_slow_subscriber_catches_up_from_the_repository(clock: FrozenClo
     broker = MemoryMessageBroker(buffer=1)  # keeps only the newest message per subscriber
     service = ConversationService(MemoryConversationRepository(), broker, clock)
     conversation = await service.create("u1")
-    stream = await service.open_stream("u1", conversation.id, heartbeat=QUICK)
+    stream = await service.open_stream("u1", conversation.id, watch=None, heartbeat=QUICK)
     iterator = aiter(stream)
     with anyio.fail_after(5):
         assert isinstance(await anext(iterator), Heartbeat)  # subscribed by now
@@ -170,7 +172,7 @@ async def test_messages_published_out_of_order_arrive_in_order_once(clock: Froze
     service = ConversationService(repository, broker, clock)
     quiet = ConversationService(repository, _SilentBroker(), clock)
     conversation = await service.create("u1")
-    stream = await service.open_stream("u1", conversation.id, heartbeat=QUICK)
+    stream = await service.open_stream("u1", conversation.id, watch=None, heartbeat=QUICK)
     iterator = aiter(stream)
     with anyio.fail_after(5):
         assert isinstance(await anext(iterator), Heartbeat)
@@ -221,7 +223,7 @@ async def test_a_stream_in_one_process_hears_a_message_posted_in_another(
     service_b = ConversationService(SqlConversationRepository(db_b), broker_b, clock)
     try:
         conversation = await service_a.create("u1")
-        stream = await service_a.open_stream("u1", conversation.id, heartbeat=QUICK)
+        stream = await service_a.open_stream("u1", conversation.id, watch=None, heartbeat=QUICK)
         received: list[object] = []
         async with anyio.create_task_group() as tg:
             tg.start_soon(_collect, stream, received, 2)

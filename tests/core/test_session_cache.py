@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 import pytest
 
 from pa_core.clock import FrozenClock
-from pa_core.errors import InvalidToken, ServiceUnavailable
+from pa_core.errors import InvalidToken, NotFound, ServiceUnavailable
 from pa_core.sessions import MemorySessionStore, Session, SessionService
 from pa_core.sessions.cache import CachedSessionStore, LocalRevocationChannel
 from pa_core.sessions.redis import RedisSessionStore
-from pa_core.sessions.redis_revocations import RedisRevocationChannel
+from pa_core.sessions.redis_revocations import HEARTBEAT, RedisRevocationChannel
 from tests.conformance.session_cache_helpers import wait_until_fresh, wait_until_stale
 
 pytestmark = pytest.mark.anyio
@@ -124,6 +125,21 @@ async def test_the_cache_keeps_at_most_max_entries(clock: FrozenClock) -> None:
     assert list(cache._cache) == ids[1:]
 
 
+async def test_a_failed_broadcast_does_not_fail_the_revocation(clock: FrozenClock) -> None:
+    class BrokenChannel(LocalRevocationChannel):
+        async def publish(self, session_ids: Sequence[str]) -> None:
+            raise ServiceUnavailable("down", dependency="session_store")
+
+    shared = MemorySessionStore()
+    sessions = SessionService(CachedSessionStore(shared, BrokenChannel()), clock)
+    started = await sessions.start("ada")
+    await sessions.check(started.id)
+    await sessions.revoke("ada", started.id)
+    assert await shared.get(started.id, clock.now()) is None
+    with pytest.raises(InvalidToken):
+        await sessions.check(started.id)
+
+
 def test_max_entries_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_entries"):
         CachedSessionStore(MemorySessionStore(), LocalRevocationChannel(), max_entries=0)
@@ -139,7 +155,7 @@ async def two_processes(
     stores = []
     for _ in range(2):
         inner = RedisSessionStore.from_url(redis_url, namespace="test:cache")
-        channel = RedisRevocationChannel(inner.client, "test:cache:revoked")
+        channel = RedisRevocationChannel.for_store(inner)
         stores.append(CachedSessionStore(inner, channel))
         await wait_until_fresh(channel)
     yield SessionService(stores[0], clock), SessionService(stores[1], clock)
@@ -162,6 +178,89 @@ async def test_redis_broadcast_revokes_in_the_other_process(
             except InvalidToken:
                 break
             await anyio.sleep(0.005)
+
+
+def _break_publishing(service: SessionService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make this process's broadcasts fail after the store has recorded the revocation."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    async def refuse(*args: object, **kwargs: object) -> int:
+        raise RedisConnectionError("publish lost")
+
+    store = service.store
+    assert isinstance(store, CachedSessionStore)
+    assert isinstance(store.channel, RedisRevocationChannel)
+    monkeypatch.setattr(store.channel.client, "publish", refuse)
+
+
+@pytest.mark.redis
+async def test_a_revocation_whose_broadcast_failed_reaches_the_other_process_within_a_heartbeat(
+    two_processes: tuple[SessionService, SessionService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, there = two_processes
+    started = await here.start("ada")
+    await there.check(started.id)  # cached there, and the clock never moves
+    _break_publishing(here, monkeypatch)
+    await here.revoke_all("ada")
+    with anyio.fail_after(2 * HEARTBEAT + 0.3):
+        while True:
+            try:
+                await there.check(started.id)
+            except InvalidToken:
+                break
+            await anyio.sleep(0.005)
+
+
+@pytest.mark.redis
+async def test_a_process_whose_broadcast_failed_bypasses_its_cache_until_its_channel_answers(
+    two_processes: tuple[SessionService, SessionService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, _ = two_processes
+    store = here.store
+    assert isinstance(store, CachedSessionStore)
+    bob = await here.start("bob")
+    await here.check(bob.id)
+    ada = await here.start("ada")
+    _break_publishing(here, monkeypatch)
+    await here.revoke("ada", ada.id)
+    assert not store.channel.fresh()
+    monkeypatch.undo()
+    await wait_until_fresh(store.channel)
+    await here.check(bob.id)  # the store is asked again once ...
+    reads = 0
+    original = store.inner.get_and_touch
+
+    async def counted(*args: Any) -> Session | None:
+        nonlocal reads
+        reads += 1
+        return await original(*args)
+
+    monkeypatch.setattr(store.inner, "get_and_touch", counted)
+    await here.check(bob.id)  # ... and the cache answers after that
+    assert reads == 0
+
+
+@pytest.mark.redis
+async def test_each_stored_revocation_moves_the_epoch_once(
+    redis_url: str, clock: FrozenClock
+) -> None:
+    store = RedisSessionStore.from_url(redis_url, namespace="test:epoch")
+    await store.client.delete(store.epoch_key)
+    sessions = SessionService(store, clock, max_per_user=1)
+    first = await sessions.start("ada")
+    assert await store.epoch() == 0
+    second = await sessions.start("ada")  # evicts the first
+    assert await store.epoch() == 1
+    await sessions.revoke("ada", second.id)
+    assert await store.epoch() == 2
+    with pytest.raises(NotFound):
+        await sessions.revoke("ada", first.id)  # nothing ended: no move
+    await sessions.start("ada")
+    await sessions.start("bob")
+    assert await sessions.revoke_all("ada")
+    assert await sessions.revoke_all("ada") == []
+    assert await store.epoch() == 3
+    await store.close()
 
 
 @pytest.mark.redis

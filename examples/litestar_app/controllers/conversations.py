@@ -40,17 +40,12 @@ RECONNECT_MILLISECONDS = 3000
 """The ``retry`` hint sent to EventSource clients."""
 
 
-async def _events(
-    stream: MessageStream, services: Services, principal: Principal
-) -> AsyncIterator[ServerSentEventMessage]:
-    """The SSE messages of a stream; ends when the caller's session or token is no longer good."""
+async def _events(stream: MessageStream) -> AsyncIterator[ServerSentEventMessage]:
+    """The SSE messages of a stream; it ends by itself when the caller's session or token does."""
     yield ServerSentEventMessage(data=None, comment="connected", retry=RECONNECT_MILLISECONDS)
     try:
         async for item in stream:
             if isinstance(item, Heartbeat):
-                if principal.expires_at <= services.clock.now():
-                    return
-                await services.sessions.check(principal.session_id, user_id=principal.user_id)
                 yield ServerSentEventMessage(data=None, comment="heartbeat")
                 continue
             yield ServerSentEventMessage(
@@ -59,9 +54,11 @@ async def _events(
                 id=item.id,
             )
     except PAError as exc:
-        # A revoked session or a lost backend ends the stream; the client reconnects
-        # with Last-Event-ID (and authenticates again) and misses nothing.
+        # A lost backend ends the stream; the client reconnects with Last-Event-ID
+        # (and authenticates again) and misses nothing.
         logger.info("event stream ended: %s", exc.code)
+        return
+    logger.info("event stream ended: %s", stream.ended)
 
 
 class ConversationsController(Controller):
@@ -213,7 +210,10 @@ class ConversationsController(Controller):
         stream = await assistant.conversations.open_stream(
             principal.user_id,
             conversation_id,
+            watch=services.sessions.watch(
+                principal.session_id, user_id=principal.user_id, until=principal.expires_at
+            ),
             last_event_id=request.headers.get("last-event-id"),
             heartbeat=assistant.heartbeat,
         )
-        return ServerSentEvent(_events(stream, services, principal))
+        return ServerSentEvent(_events(stream))

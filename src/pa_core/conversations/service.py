@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import anyio
 
 from pa_core.audit import AuditContext, AuditRecorder
 from pa_core.clock import Clock
@@ -25,6 +28,9 @@ from pa_core.errors import NotFound, ServiceUnavailable, ValidationFailed
 from pa_core.ids import new_id
 from pa_core.pagination import Page, PageRequest
 from pa_core.profiles import KEEP, Keep
+
+if TYPE_CHECKING:
+    from pa_core.sessions.watch import SessionWatch
 
 __all__ = [
     "CATCH_UP_BATCH",
@@ -205,6 +211,7 @@ class ConversationService:
         owner_id: str,
         conversation_id: str,
         *,
+        watch: SessionWatch | None,
         last_event_id: str | None = None,
         heartbeat: timedelta = DEFAULT_HEARTBEAT,
     ) -> MessageStream:
@@ -213,14 +220,25 @@ class ConversationService:
         With ``last_event_id`` (the id of the last message a client saw), the
         messages after it are replayed first. An id that is not a message of
         this conversation is ignored: the stream starts with what comes next.
+
+        Args:
+            watch: The caller's session and token
+                (:meth:`SessionService.watch <pa_core.sessions.SessionService.watch>`):
+                the stream checks it before every message and at least every
+                :data:`~pa_core.sessions.WATCH_INTERVAL`, and ends when the
+                session is revoked or the token expires, however busy the
+                conversation. ``None`` only for a trusted reader with no session
+                (a worker, a test); it must be given explicitly.
         """
+        if watch is not None and watch.user_id != owner_id:
+            raise ValueError("the watched session must be the owner's")
         await self.get(owner_id, conversation_id)
         after: int | None = None
         if last_event_id:
             seen = await self.repository.get_message(owner_id, last_event_id)
             if seen is not None and seen.conversation_id == conversation_id:
                 after = seen.seq
-        return MessageStream(self, owner_id, conversation_id, after, heartbeat)
+        return MessageStream(self, owner_id, conversation_id, after, heartbeat, watch)
 
 
 class MessageStream:
@@ -228,8 +246,10 @@ class MessageStream:
 
     It subscribes first and reads the repository second, so nothing falls in
     between; a gap in ``seq`` (a slow subscriber, or two processes publishing
-    out of order) is filled from the repository. The stream ends when the
-    conversation is deleted (noticed at a heartbeat).
+    out of order) is filled from the repository. The stream ends (and
+    :attr:`ended` says why) when the conversation is deleted (noticed at a
+    heartbeat), and, with a :class:`~pa_core.sessions.SessionWatch`, as soon as
+    the session is revoked or the token expires: nothing is delivered after that.
     """
 
     def __init__(
@@ -239,12 +259,25 @@ class MessageStream:
         conversation_id: str,
         after_seq: int | None,
         heartbeat: timedelta,
+        watch: SessionWatch | None = None,
     ) -> None:
         self.service = service
         self.owner_id = owner_id
         self.conversation_id = conversation_id
         self.after_seq = after_seq
         self.heartbeat = heartbeat
+        self.watch = watch
+        self.ended: str | None = None
+        """Why it ended: ``conversation_deleted``, ``session_ended`` or ``token_expired``."""
+
+    async def _may_deliver(self) -> bool:
+        if self.watch is None or await self.watch.alive():
+            return True
+        self.ended = self.watch.ended
+        return False
+
+    def _wait(self, wanted: timedelta) -> timedelta:
+        return wanted if self.watch is None else self.watch.wait_for(wanted)
 
     async def _after(self, seq: int) -> AsyncIterator[Message]:
         repository = self.service.repository
@@ -260,27 +293,45 @@ class MessageStream:
 
     async def __aiter__(self) -> AsyncIterator[Message | Heartbeat]:
         service = self.service
+        beat = self.heartbeat.total_seconds()
         async with service.broker.subscribe(self.conversation_id) as subscription:
             conversation = await service.repository.get(self.owner_id, self.conversation_id)
             if conversation is None:
+                self.ended = "conversation_deleted"
+                return
+            if not await self._may_deliver():
                 return
             last = conversation.message_count if self.after_seq is None else self.after_seq
             async for message in self._after(last):
+                if not await self._may_deliver():
+                    return
                 last = message.seq
                 yield message
+            quiet_since = anyio.current_time()
             while True:
-                received = await subscription.receive(self.heartbeat)
+                left = timedelta(seconds=quiet_since + beat - anyio.current_time())
+                received = await subscription.receive(self._wait(left))
+                if not await self._may_deliver():
+                    return
                 if received is None:
+                    if anyio.current_time() - quiet_since < beat:
+                        continue  # woke up only to check the session
                     if await service.repository.get(self.owner_id, self.conversation_id) is None:
+                        self.ended = "conversation_deleted"
                         return
                     yield _HEARTBEAT
+                    quiet_since = anyio.current_time()
                     continue
                 if received.seq > last + 1:
                     # Something was missed: the repository has it (it commits before publishing).
                     async for message in self._after(last):
+                        if not await self._may_deliver():
+                            return
                         last = message.seq
                         yield message
+                        quiet_since = anyio.current_time()
                 if received.seq <= last:
                     continue
                 last = received.seq
                 yield received
+                quiet_since = anyio.current_time()

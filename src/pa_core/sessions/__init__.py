@@ -14,14 +14,18 @@ from pa_core.sessions.base import (
     new_session_id,
 )
 from pa_core.sessions.memory import MemorySessionStore
+from pa_core.sessions.watch import WATCH_INTERVAL, SessionEnd, SessionWatch
 
 __all__ = [
     "DEFAULT_MAX_SESSIONS_PER_USER",
     "DEFAULT_SESSION_TTL",
     "TOUCH_INTERVAL",
+    "WATCH_INTERVAL",
     "MemorySessionStore",
     "Session",
+    "SessionEnd",
     "SessionService",
     "SessionStore",
+    "SessionWatch",
     "new_session_id",
 ]

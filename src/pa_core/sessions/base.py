@@ -14,11 +14,14 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pa_core.client_address import valid_ip
 from pa_core.clock import Clock
 from pa_core.errors import InvalidToken, NotFound
+
+if TYPE_CHECKING:
+    from pa_core.sessions.watch import SessionWatch
 
 __all__ = [
     "DEFAULT_MAX_SESSIONS_PER_USER",
@@ -232,6 +235,18 @@ class SessionService:
         if session is None or (user_id is not None and session.user_id != user_id):
             raise InvalidToken()
         return session
+
+    def watch(self, session_id: str, *, user_id: str, until: datetime) -> SessionWatch:
+        """A :class:`~pa_core.sessions.watch.SessionWatch` for a response that stays open.
+
+        Args:
+            session_id: The token's ``sid``.
+            user_id: The token's subject.
+            until: The token's expiry: the response ends then at the latest.
+        """
+        from pa_core.sessions.watch import SessionWatch
+
+        return SessionWatch(self, session_id, user_id=user_id, until=until)
 
     async def list(self, user_id: str) -> builtins.list[Session]:
         """The user's live sessions, newest first."""

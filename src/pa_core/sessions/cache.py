@@ -12,17 +12,23 @@ without weakening revocation:
   check goes to the store, which raises ``ServiceUnavailable``, so a cache never
   grants access that the store could not confirm;
 - after a reconnect the cache starts empty (a broadcast may have been missed);
+- a broadcast that fails after the revocation was stored does not fail the
+  revocation: the channel must let other processes learn of it another way
+  (the Redis channel reads the store's revocation epoch on every heartbeat)
+  and stop trusting this process's cache until it is proven again;
 - ``last_seen_at`` still reaches the store once per touch interval, which also
   re-validates the entry.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from pa_core.errors import ServiceUnavailable
 from pa_core.sessions.base import TOUCH_INTERVAL, Session, SessionStore
 
 __all__ = [
@@ -32,6 +38,8 @@ __all__ = [
     "RevocationChannel",
     "RevocationHandler",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_CACHED_SESSIONS = 100_000
 """Sessions kept in memory per process; the least recently used are dropped first."""
@@ -52,7 +60,13 @@ class RevocationChannel(Protocol):
         ...
 
     async def publish(self, session_ids: Sequence[str]) -> None:
-        """Tell every process that ``session_ids`` are revoked."""
+        """Tell every process that ``session_ids`` are revoked.
+
+        Raises:
+            ServiceUnavailable: the broadcast failed. The channel is then not
+                :meth:`fresh` until it is proven again, and other processes
+                must learn of the revocation another way (an epoch in the store).
+        """
         ...
 
     async def close(self) -> None:
@@ -121,9 +135,14 @@ class CachedSessionStore:
             self._cache.popitem(last=False)
 
     async def _revoked(self, session_ids: Sequence[str]) -> None:
-        if session_ids:
-            self._on_revoked(session_ids)
+        if not session_ids:
+            return
+        self._on_revoked(session_ids)
+        try:
             await self.channel.publish(session_ids)
+        except ServiceUnavailable:
+            # The revocation is stored; the channel's epoch tells the other processes.
+            logger.warning("session revocation not broadcast; other processes rely on the epoch")
 
     async def create(self, session: Session, max_per_user: int, now: datetime) -> list[str]:
         """Create in the store; evicted sessions are revoked everywhere."""

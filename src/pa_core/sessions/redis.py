@@ -6,6 +6,10 @@ Layout, under a configurable namespace (default ``pa:sessions``):
   microseconds since the epoch; it expires with the session.
 - ``{ns}:u:{user_id}``: a sorted set of the user's session ids scored by
   creation; it lives as long as the user's longest-lived session.
+- ``{ns}:epoch``: the revocation epoch, a counter incremented by the same
+  script that revokes (or evicts) sessions. Processes caching sessions read it
+  on every heartbeat (:mod:`pa_core.sessions.redis_revocations`): a revocation
+  whose broadcast was lost still reaches them.
 
 Every operation that reads or writes more than one key is one Lua script, so
 the concurrent-session limit, listing and revoke-all are atomic and each is a
@@ -24,10 +28,16 @@ from redis.asyncio import Redis
 from pa_core.sessions.base import TOUCH_INTERVAL, Session
 from pa_core.stores.redis import create_redis_client, redis_errors
 
-__all__ = ["DEFAULT_NAMESPACE", "DEPENDENCY", "RedisSessionStore"]
+__all__ = ["DEFAULT_EPOCH_KEY", "DEFAULT_NAMESPACE", "DEPENDENCY", "RedisSessionStore"]
 
 DEFAULT_NAMESPACE = "pa:sessions"
 """Key prefix of the session store."""
+
+EPOCH_SUFFIX = ":epoch"
+"""The revocation epoch of a store is ``{namespace}:epoch``."""
+
+DEFAULT_EPOCH_KEY = DEFAULT_NAMESPACE + EPOCH_SUFFIX
+"""The revocation epoch of a store in the default namespace."""
 
 DEPENDENCY = "session_store"
 """The name :class:`~pa_core.errors.ServiceUnavailable` gives when Redis fails."""
@@ -52,7 +62,7 @@ local function prune(index, prefix, now)
 end
 """
 
-# KEYS: index, session. ARGV: prefix, id, now, max, ttl_ms, score, field, value, ...
+# KEYS: index, session, epoch. ARGV: prefix, id, now, max, ttl_ms, score, field, value, ...
 _CREATE = (
     _PRUNE
     + """
@@ -74,6 +84,7 @@ for i = 1, #live + 1 - max do
   redis.call('DEL', prefix .. live[i])
   redis.call('ZREM', index, live[i])
 end
+if #evicted > 0 then redis.call('INCR', KEYS[3]) end
 if redis.call('PTTL', index) < ttl then redis.call('PEXPIRE', index, ttl) end
 return evicted
 """
@@ -112,7 +123,7 @@ return rows
 """
 )
 
-# KEYS: session. ARGV: index prefix, id, now, check owner ('1'/'0'), user id.
+# KEYS: session, epoch. ARGV: index prefix, id, now, check owner ('1'/'0'), user id.
 _REVOKE = """
 local found = redis.call('HMGET', KEYS[1], 'user_id', 'expires_at')
 local owner, expires = found[1], found[2]
@@ -121,10 +132,11 @@ if ARGV[4] == '1' and owner ~= ARGV[5] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', ARGV[1] .. owner, ARGV[2])
 if tonumber(expires) <= tonumber(ARGV[3]) then return 0 end
+redis.call('INCR', KEYS[2])
 return 1
 """
 
-# KEYS: index. ARGV: prefix, now, id to keep ('' for none).
+# KEYS: index, epoch. ARGV: prefix, now, id to keep ('' for none).
 _REVOKE_USER = (
     _PRUNE
     + """
@@ -136,6 +148,7 @@ for _, id in ipairs(prune(KEYS[1], ARGV[1], tonumber(ARGV[2]))) do
     table.insert(ended, id)
   end
 end
+if #ended > 0 then redis.call('INCR', KEYS[2]) end
 return ended
 """
 )
@@ -199,6 +212,7 @@ class RedisSessionStore:
         self.namespace = namespace
         self._session_prefix = f"{namespace}:s:"
         self._user_prefix = f"{namespace}:u:"
+        self.epoch_key = namespace + EPOCH_SUFFIX
         self._create = client.register_script(_CREATE)
         self._get_and_touch = client.register_script(_GET_AND_TOUCH)
         self._list = client.register_script(_LIST)
@@ -212,6 +226,12 @@ class RedisSessionStore:
         """Connect to ``url`` with a fail-fast client (``timeout`` seconds per operation)."""
         return cls(create_redis_client(url, timeout), namespace)
 
+    async def epoch(self) -> int:
+        """The revocation epoch: how many revocations this namespace has stored."""
+        with redis_errors(DEPENDENCY):
+            value = await self.client.get(self.epoch_key)
+        return int(value or 0)
+
     def _session_key(self, session_id: str) -> str:
         return self._session_prefix + session_id
 
@@ -223,7 +243,11 @@ class RedisSessionStore:
         ttl_ms = max(1, (session.expires_at - now) // timedelta(milliseconds=1))
         with redis_errors(DEPENDENCY):
             evicted: list[bytes] = await self._create(
-                keys=[self._user_key(session.user_id), self._session_key(session.id)],
+                keys=[
+                    self._user_key(session.user_id),
+                    self._session_key(session.id),
+                    self.epoch_key,
+                ],
                 args=[
                     self._session_prefix,
                     session.id,
@@ -268,7 +292,7 @@ class RedisSessionStore:
         """End a live session (of ``user_id``, if given), in one script."""
         with redis_errors(DEPENDENCY):
             ended = await self._revoke(
-                keys=[self._session_key(session_id)],
+                keys=[self._session_key(session_id), self.epoch_key],
                 args=[
                     self._user_prefix,
                     session_id,
@@ -285,7 +309,7 @@ class RedisSessionStore:
         """End every live session of ``user_id`` but ``except_session_id``, in one script."""
         with redis_errors(DEPENDENCY):
             ended: list[bytes] = await self._revoke_user(
-                keys=[self._user_key(user_id)],
+                keys=[self._user_key(user_id), self.epoch_key],
                 args=[self._session_prefix, _micros(now), except_session_id or ""],
             )
         return [_text(sid) for sid in ended]
