@@ -325,3 +325,46 @@ def test_heartbeat_must_be_shorter_than_staleness() -> None:
 
     with pytest.raises(ValueError, match="heartbeat"):
         RedisRevocationChannel(Redis(), heartbeat=2, staleness=1)
+
+
+class _CancelSwallowingPubSub:
+    """A subscription whose read turns a cancellation into TimeoutError, as redis-py can."""
+
+    async def subscribe(self, channel: str) -> None:
+        return None
+
+    async def ping(self) -> None:
+        return None
+
+    async def get_message(self, timeout: float) -> None:  # noqa: ASYNC109 - redis-py's signature
+        try:
+            await anyio.sleep(timeout)
+        except BaseException as exc:  # the cancellation is lost here, as in redis-py
+            raise TimeoutError("read timed out") from exc
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _CancelSwallowingClient:
+    def pubsub(self) -> _CancelSwallowingPubSub:
+        return _CancelSwallowingPubSub()
+
+    async def get(self, key: str) -> None:
+        return None
+
+
+async def test_closing_a_channel_ends_its_listener_even_when_a_read_swallows_the_cancel() -> None:
+    channel = RedisRevocationChannel(_CancelSwallowingClient(), heartbeat=0.05, staleness=1)  # type: ignore[arg-type]
+    channel.start(lambda _ids: None)
+    await anyio.sleep(0.1)
+    with anyio.fail_after(2):
+        await channel.close()
+
+
+async def test_a_closed_channel_never_subscribes_again() -> None:
+    channel = RedisRevocationChannel(_CancelSwallowingClient(), heartbeat=0.05, staleness=1)  # type: ignore[arg-type]
+    channel.start(lambda _ids: None)
+    await channel.close()
+    assert channel.fresh() is False
+    assert channel._task is None

@@ -76,6 +76,7 @@ class RedisRevocationChannel:
         self._last_alive = float("-inf")
         self._handler: RevocationHandler | None = None
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
         # Epoch read at the last (re)start or mismatch, and the broadcasts heard since.
         self._epoch = 0
         self._heard = 0
@@ -97,6 +98,8 @@ class RedisRevocationChannel:
         self._ensure_task()
 
     def _ensure_task(self) -> None:
+        if self._closed:
+            return
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._listen())
 
@@ -130,7 +133,7 @@ class RedisRevocationChannel:
             self._handler(None)
 
     async def _listen(self) -> None:
-        while True:
+        while not self._closed:
             pubsub = self.client.pubsub()
             try:
                 await pubsub.subscribe(self.channel)
@@ -159,6 +162,10 @@ class RedisRevocationChannel:
             except asyncio.CancelledError:
                 raise
             except Exception:  # any failure means: stop trusting caches
+                if _being_cancelled():
+                    # redis-py can turn a cancellation inside a read timeout into
+                    # TimeoutError: honour the cancel, or close() would wait forever.
+                    raise asyncio.CancelledError from None
                 logger.warning("session revocation channel lost; caches bypassed until it is back")
                 self._forget_everything()
                 await asyncio.sleep(RECONNECT_DELAY)
@@ -181,10 +188,16 @@ class RedisRevocationChannel:
             raise
 
     async def close(self) -> None:
-        """Stop listening."""
+        """Stop listening, for good (a closed channel never resubscribes)."""
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         self._last_alive = float("-inf")
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
