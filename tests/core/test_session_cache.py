@@ -328,7 +328,11 @@ def test_heartbeat_must_be_shorter_than_staleness() -> None:
 
 
 class _CancelSwallowingPubSub:
-    """A subscription whose read turns a cancellation into TimeoutError, as redis-py can."""
+    """A subscription whose read loses a cancellation, as redis-py can: it raises
+    TimeoutError, or answers "no message" as if the read had timed out."""
+
+    def __init__(self, swallow_as: str) -> None:
+        self.swallow_as = swallow_as
 
     async def subscribe(self, channel: str) -> None:
         return None
@@ -340,22 +344,30 @@ class _CancelSwallowingPubSub:
         try:
             await anyio.sleep(timeout)
         except BaseException as exc:  # the cancellation is lost here, as in redis-py
-            raise TimeoutError("read timed out") from exc
+            if self.swallow_as == "timeout":
+                raise TimeoutError("read timed out") from exc
 
     async def aclose(self) -> None:
         return None
 
 
 class _CancelSwallowingClient:
+    def __init__(self, swallow_as: str = "timeout") -> None:
+        self.swallow_as = swallow_as
+
     def pubsub(self) -> _CancelSwallowingPubSub:
-        return _CancelSwallowingPubSub()
+        return _CancelSwallowingPubSub(self.swallow_as)
 
     async def get(self, key: str) -> None:
         return None
 
 
-async def test_closing_a_channel_ends_its_listener_even_when_a_read_swallows_the_cancel() -> None:
-    channel = RedisRevocationChannel(_CancelSwallowingClient(), heartbeat=0.05, staleness=1)  # type: ignore[arg-type]
+@pytest.mark.parametrize("swallow_as", ["timeout", "no_message"])
+async def test_closing_a_channel_ends_its_listener_even_when_a_read_swallows_the_cancel(
+    swallow_as: str,
+) -> None:
+    client = _CancelSwallowingClient(swallow_as)
+    channel = RedisRevocationChannel(client, heartbeat=0.05, staleness=1)  # type: ignore[arg-type]
     channel.start(lambda _ids: None)
     await anyio.sleep(0.1)
     with anyio.fail_after(2):

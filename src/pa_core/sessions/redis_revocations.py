@@ -142,6 +142,10 @@ class RedisRevocationChannel:
                 self._epoch, self._heard = await self._read_epoch(), 0
                 last_ping = float("-inf")
                 while True:
+                    if _being_cancelled():
+                        # redis-py can swallow a cancellation that lands inside a read
+                        # (returning None or raising TimeoutError): honour it here.
+                        raise asyncio.CancelledError
                     now = self._monotonic()
                     if now - last_ping >= self.heartbeat:
                         await pubsub.ping()
