@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from litestar.testing import AsyncTestClient
 
-from examples.litestar_app.cli import build_parser, main
+from examples.litestar_app.core.cli import build_parser, main
 from examples.litestar_app.sms_app import create_sms_app
 from pa_sms.webhooks import webhook_auth_token
 from tests.app.conftest import make_settings
