@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from examples.litestar_app.admin import providers
 from examples.litestar_app.admin.schemas import (
     AuditEventOut,
     AuditEventsOut,
@@ -18,13 +19,13 @@ from examples.litestar_app.admin.schemas import (
     UsersPageOut,
 )
 from examples.litestar_app.core.guards import grants_of, requires_permission
-from examples.litestar_app.core.services import Services
+from examples.litestar_app.users.providers import UserViews
 from examples.litestar_app.users.schemas import UserOut
 from pa_core.audit import AuditContext, AuditFilter
 from pa_core.auth import Principal
 from pa_core.errors import ValidationFailed
 from pa_core.pagination import DEFAULT_LIMIT, PageRequest
-from pa_core.rbac import Permissions
+from pa_core.rbac import Permissions, RoleAdministration
 
 __all__ = ["AdminController", "PermissionsController", "parse_since"]
 
@@ -55,6 +56,7 @@ class AdminController(Controller):
 
     path = "/api/v1/admin"
     tags = ["admin"]
+    dependencies = providers.dependencies
 
     @get(
         "/users",
@@ -64,16 +66,17 @@ class AdminController(Controller):
     async def list_users(
         self,
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        user_views: NamedDependency[UserViews],
+        administration: NamedDependency[RoleAdministration],
         audit_context: NamedDependency[AuditContext],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> UsersPageOut:
         """Users in creation order, paginated."""
-        page = await services.administration.list_users(
+        page = await administration.list_users(
             principal.user_id, PageRequest(limit, cursor), context=audit_context
         )
-        return UsersPageOut([await services.user_out(u) for u in page.items], page.next_cursor)
+        return UsersPageOut([await user_views.of(u) for u in page.items], page.next_cursor)
 
     @put(
         "/users/{user_id:str}/roles",
@@ -85,14 +88,15 @@ class AdminController(Controller):
         user_id: FromPath[str],
         data: JSONBody[RolesIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        user_views: NamedDependency[UserViews],
+        administration: NamedDependency[RoleAdministration],
         audit_context: NamedDependency[AuditContext],
     ) -> UserOut:
         """Replace the roles the user holds directly; takes effect at the user's next request."""
-        user = await services.administration.set_roles(
+        user = await administration.set_roles(
             principal.user_id, user_id, data.roles, context=audit_context
         )
-        return await services.user_out(user)
+        return await user_views.of(user)
 
     @get(
         "/audit",
@@ -102,7 +106,7 @@ class AdminController(Controller):
     async def audit(
         self,
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        administration: NamedDependency[RoleAdministration],
         audit_context: NamedDependency[AuditContext],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -114,7 +118,7 @@ class AdminController(Controller):
     ) -> AuditEventsOut:
         """Events newest first; ``user_id`` filters by actor, ``since`` is inclusive."""
         filters = AuditFilter(actor_id=user_id, action=action, since=parse_since(since))
-        page = await services.administration.audit_events(
+        page = await administration.audit_events(
             principal.user_id, filters, PageRequest(limit, cursor), context=audit_context
         )
         return AuditEventsOut([AuditEventOut.of(e) for e in page.items], page.next_cursor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 import msgspec
@@ -13,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from examples.litestar_app.conversations import providers
 from examples.litestar_app.conversations.schemas import (
     ConversationIn,
     ConversationOut,
@@ -22,13 +24,13 @@ from examples.litestar_app.conversations.schemas import (
     MessageOut,
     MessagesOut,
 )
-from examples.litestar_app.core.services import Services
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
-from pa_core.conversations import Heartbeat, MessageStream
+from pa_core.conversations import ConversationService, Heartbeat, MessageStream
 from pa_core.errors import PAError
 from pa_core.pagination import DEFAULT_LIMIT, PageRequest
 from pa_core.profiles import KEEP
+from pa_core.sessions import SessionService
 
 __all__ = ["ConversationsController"]
 
@@ -66,17 +68,18 @@ class ConversationsController(Controller):
 
     path = "/api/v1/conversations"
     tags = ["conversations"]
+    dependencies = providers.dependencies
 
     @post("/", summary="Start a conversation", status_code=201)
     async def create(
         self,
         data: JSONBody[ConversationIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
         audit_context: NamedDependency[AuditContext],
     ) -> ConversationOut:
         """A new conversation of the caller."""
-        conversation = await services.assistant.conversations.create(
+        conversation = await conversations.create(
             principal.user_id, data.title, context=audit_context
         )
         return ConversationOut.of(conversation)
@@ -85,13 +88,13 @@ class ConversationsController(Controller):
     async def list_conversations(
         self,
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         archived: Annotated[bool | None, QueryParameter()] = None,
     ) -> ConversationsOut:
         """Paginated; ``archived=true|false`` filters."""
-        page = await services.assistant.conversations.list(
+        page = await conversations.list(
             principal.user_id, PageRequest(limit, cursor), archived=archived
         )
         return ConversationsOut.of(page)
@@ -100,15 +103,13 @@ class ConversationsController(Controller):
     async def search(
         self,
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
         q: Annotated[str, QueryParameter(max_length=1000)],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> MessagesOut:
         """Messages matching the words (``"a phrase"``, ``or``, ``-word``), best match first."""
-        page = await services.assistant.conversations.search(
-            principal.user_id, q, PageRequest(limit, cursor)
-        )
+        page = await conversations.search(principal.user_id, q, PageRequest(limit, cursor))
         return MessagesOut.of([hit.message for hit in page.items], page.next_cursor)
 
     @get("/{conversation_id:str}", summary="One conversation")
@@ -116,12 +117,10 @@ class ConversationsController(Controller):
         self,
         conversation_id: FromPath[str],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
     ) -> ConversationOut:
         """The conversation, or ``404``."""
-        conversation = await services.assistant.conversations.get(
-            principal.user_id, conversation_id
-        )
+        conversation = await conversations.get(principal.user_id, conversation_id)
         return ConversationOut.of(conversation)
 
     @patch("/{conversation_id:str}", summary="Rename or archive a conversation")
@@ -130,11 +129,11 @@ class ConversationsController(Controller):
         conversation_id: FromPath[str],
         data: JSONBody[ConversationPatchIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
         audit_context: NamedDependency[AuditContext],
     ) -> ConversationOut:
         """Only the given fields change."""
-        conversation = await services.assistant.conversations.update(
+        conversation = await conversations.update(
             principal.user_id,
             conversation_id,
             title=KEEP if data.title is msgspec.UNSET else data.title,
@@ -148,13 +147,11 @@ class ConversationsController(Controller):
         self,
         conversation_id: FromPath[str],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """``204``; the messages go with it."""
-        await services.assistant.conversations.delete(
-            principal.user_id, conversation_id, context=audit_context
-        )
+        await conversations.delete(principal.user_id, conversation_id, context=audit_context)
 
     @post(
         "/{conversation_id:str}/messages",
@@ -166,10 +163,10 @@ class ConversationsController(Controller):
         conversation_id: FromPath[str],
         data: JSONBody[MessageIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
     ) -> MessageOut:
         """A message from the user (``direction: in``, ``channel: web``)."""
-        message = await services.assistant.conversations.post_message(
+        message = await conversations.post_message(
             principal.user_id, conversation_id, data.body, reply_to=data.reply_to
         )
         return MessageOut.of(message)
@@ -179,12 +176,12 @@ class ConversationsController(Controller):
         self,
         conversation_id: FromPath[str],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> MessagesOut:
         """Paginated; paging never skips or repeats a message while others are added."""
-        page = await services.assistant.conversations.messages(
+        page = await conversations.messages(
             principal.user_id, conversation_id, PageRequest(limit, cursor)
         )
         return MessagesOut.of(list(page.items), page.next_cursor)
@@ -203,17 +200,18 @@ class ConversationsController(Controller):
         conversation_id: FromPath[str],
         request: Request[object, object, State],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        conversations: NamedDependency[ConversationService],
+        sessions: NamedDependency[SessionService],
+        heartbeat: NamedDependency[timedelta],
     ) -> ServerSentEvent:
         """``404`` before streaming when the conversation is not the caller's."""
-        assistant = services.assistant
-        stream = await assistant.conversations.open_stream(
+        stream = await conversations.open_stream(
             principal.user_id,
             conversation_id,
-            watch=services.sessions.watch(
+            watch=sessions.watch(
                 principal.session_id, user_id=principal.user_id, until=principal.expires_at
             ),
             last_event_id=request.headers.get("last-event-id"),
-            heartbeat=assistant.heartbeat,
+            heartbeat=heartbeat,
         )
         return ServerSentEvent(_events(stream))

@@ -1,4 +1,4 @@
-"""Wiring of the profile, preferences and conversations services (SQL storage, live-update broker).
+"""Wiring of the conversations service (SQL storage, live-update broker).
 
 The broker is Redis pub/sub when ``PA_REDIS_URL`` is set (every app process
 hears every message), else in-process (one process, the embedded default).
@@ -13,24 +13,15 @@ from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.conversations import ConversationService, MemoryMessageBroker, MessageBroker
-from pa_core.preferences import PreferencesService
-from pa_core.profiles import UserProfileService
-from pa_core.stores.sqlalchemy import (
-    Database,
-    SqlConversationRepository,
-    SqlPreferencesRepository,
-)
-from pa_core.users import UserRepository
+from pa_core.stores.sqlalchemy import Database, SqlConversationRepository
 
 __all__ = ["AssistantServices", "build_assistant_services"]
 
 
 @dataclass
 class AssistantServices:
-    """The caller's profile, preferences and conversations."""
+    """The conversations with the assistant and their live updates."""
 
-    profiles: UserProfileService
-    preferences: PreferencesService
     conversations: ConversationService
     broker: MessageBroker
     heartbeat: timedelta
@@ -53,14 +44,11 @@ def build_assistant_services(
     clock: Clock,
     *,
     database: Database,
-    users: UserRepository,
     audit: AuditRecorder,
 ) -> AssistantServices:
     """Build the services for ``settings``."""
     broker = _broker(settings)
     return AssistantServices(
-        profiles=UserProfileService(users, clock, audit),
-        preferences=PreferencesService(SqlPreferencesRepository(database), clock, audit),
         conversations=ConversationService(
             SqlConversationRepository(database), broker, clock, audit
         ),

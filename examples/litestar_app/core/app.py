@@ -7,13 +7,14 @@ repository root (settings from the environment), or ``python -m examples.litesta
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig
+from litestar.types import ControllerRouterHandler
 
 from examples.litestar_app.accounts.controllers import AuthController
 from examples.litestar_app.admin.controllers import AdminController, PermissionsController
@@ -67,10 +68,45 @@ def freeze_startup_objects() -> None:
         gc.freeze()
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
-    """Build the app; services are created at start-up and closed at shut-down."""
-    settings = settings or Settings()
-    settings.check_production()
+def _routes(settings: Settings) -> list[ControllerRouterHandler]:
+    """Every domain's controllers, the operations routes, and ``/metrics`` if served."""
+    return [
+        health,
+        ready,
+        jwks,
+        *metrics_controllers(settings),
+        AuthController,
+        SessionsController,
+        MfaController,
+        UsersController,
+        PreferencesController,
+        ConversationsController,
+        AdminController,
+        PermissionsController,
+        SmsUsageController,
+        SmsAnalyticsController,
+        SmsWebhookController,
+        SmsNumbersController,
+        AdminSmsController,
+    ]
+
+
+def _openapi(settings: Settings) -> OpenAPIConfig | None:
+    """The OpenAPI document and its docs page from bundled assets, unless turned off."""
+    if not settings.serves_openapi:
+        return None
+    return OpenAPIConfig(
+        title="Personal assistant API",
+        version=__version__,
+        path=DOCS_PATH,
+        render_plugins=[BundledSwaggerRenderPlugin()],
+    )
+
+
+def _lifespan(
+    settings: Settings, clock: Clock | None
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Build the services at start-up (then freeze them for the GC) and close them at shut-down."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -79,44 +115,26 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             freeze_startup_objects()
             yield
 
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """Build the app; services are created at start-up and closed at shut-down."""
+    settings = settings or Settings()
+    settings.check_production()
     prometheus = PrometheusConfig(
         app_name="pa", prefix="pa", group_path=True, exclude_unhandled_paths=True
     )
     return Litestar(
-        route_handlers=[
-            health,
-            ready,
-            jwks,
-            *metrics_controllers(settings),
-            AuthController,
-            SessionsController,
-            MfaController,
-            UsersController,
-            PreferencesController,
-            ConversationsController,
-            AdminController,
-            PermissionsController,
-            SmsUsageController,
-            SmsAnalyticsController,
-            SmsWebhookController,
-            SmsNumbersController,
-            AdminSmsController,
-        ],
+        route_handlers=_routes(settings),
         dependencies=dependencies,
         state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
-        lifespan=[lifespan],
+        lifespan=[_lifespan(settings, clock)],
         middleware=[prometheus.middleware],
         before_send=[add_request_id, add_security_headers],
         exception_handlers=exception_handlers,
         request_class=AppRequest,
         request_max_body_size=MAX_BODY_BYTES,
-        openapi_config=OpenAPIConfig(
-            title="Personal assistant API",
-            version=__version__,
-            path=DOCS_PATH,
-            render_plugins=[BundledSwaggerRenderPlugin()],
-        )
-        if settings.serves_openapi
-        else None,
+        openapi_config=_openapi(settings),
         debug=False,
     )

@@ -50,14 +50,14 @@ async def _run_sms_worker(settings: Settings) -> int:
     import signal
 
     from examples.litestar_app.core.app import freeze_startup_objects
-    from examples.litestar_app.core.services import build_services
+    from examples.litestar_app.core.services import build_sms_app_services
     from pa_sms.jobs_redis import RedisJobQueue
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with build_services(settings) as services:
+    async with build_sms_app_services(settings) as services:
         queue = services.sms.queue
         assert isinstance(queue, RedisJobQueue)
         await services.sms.start_background()  # jobs and the price refresh

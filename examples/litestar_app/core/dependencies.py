@@ -1,4 +1,8 @@
-"""Dependencies the routes ask for by name: the services, the caller, the audit context."""
+"""App-wide dependencies the routes ask for by name: the caller and the audit context.
+
+Each domain's services come from that domain's ``providers.py``, so a route receives
+the one service it uses, never the whole container.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,10 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from examples.litestar_app.core.guards import audit_context_of, principal_of
-from examples.litestar_app.core.services import Services
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
 
 __all__ = ["dependencies"]
-
-
-def provide_services(state: State) -> Services:
-    """The process's services, built at start-up."""
-    services: Services = state.services
-    return services
 
 
 async def provide_principal(request: Request[object, object, State]) -> Principal:
@@ -31,7 +28,6 @@ def provide_audit_context(request: Request[object, object, State]) -> AuditConte
 
 
 dependencies = {
-    "services": Provide(provide_services, sync_to_thread=False),
     "principal": Provide(provide_principal),
     "audit_context": Provide(provide_audit_context, sync_to_thread=False),
 }

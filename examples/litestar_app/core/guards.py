@@ -18,6 +18,7 @@ from litestar.types import Guard
 
 from examples.litestar_app.core.client_address import client_ip_of
 from examples.litestar_app.core.request_id import request_id_of, request_state
+from examples.litestar_app.core.services import app_services
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
 from pa_core.rbac import Grants
@@ -55,8 +56,8 @@ async def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Princi
     cached = state.get(_PRINCIPAL)
     if isinstance(cached, Principal):
         return cached
-    services = connection.app.state.services
-    principal: Principal = await services.authenticator.authenticate(_authorization(connection))
+    authenticator = app_services(connection.app.state).authenticator
+    principal = await authenticator.authenticate(_authorization(connection))
     state[_PRINCIPAL] = principal
     return principal
 
@@ -68,7 +69,7 @@ async def grants_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Grants:
     if isinstance(cached, Grants):
         return cached
     principal = await principal_of(connection)
-    grants: Grants = await connection.app.state.services.permissions.grants_for(principal)
+    grants = await app_services(connection.app.state).permissions.grants_for(principal)
     state[_GRANTS] = grants
     return grants
 
@@ -78,7 +79,7 @@ def requires_permission(permission: str) -> Guard:
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         principal = await principal_of(connection)
-        await connection.app.state.services.permissions.require(
+        await app_services(connection.app.state).permissions.require(
             principal,
             permission,
             grants=await grants_of(connection),

@@ -1,40 +1,55 @@
 """Builds every library service from the settings, once per process, and closes them.
 
 This is wiring only: which backend each contract gets (embedded or real) follows
-from the ``PA_`` settings. No business rule lives here.
+from the ``PA_`` settings. No business rule lives here. Each domain package wires
+its own services (``accounts/services.py``, ``mfa/services.py``, ``sms/services.py``
+...); this module composes them in named steps:
+
+1. :func:`_foundation` opens what everything stands on (database, key-value
+   store, SMS transport, audit) and closes it last;
+2. :func:`_shared_services` builds what both apps serve (SMS routing and usage,
+   the conversations the assistant writes to, roles and permissions);
+3. :func:`_app_services` adds what only the reference app serves (accounts,
+   tokens, sessions, MFA, profiles, preferences);
+4. :func:`_running` warms the database, starts the background work, and stops it.
+
+Handlers never see these containers: each domain's ``providers.py`` hands a route
+the one service it uses. Tests reach the container as ``app.state.services``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import timedelta
+from typing import Any
 
+from litestar.datastructures import State
+
+from examples.litestar_app.accounts.services import build_account_service
 from examples.litestar_app.conversations.services import (
     AssistantServices,
     build_assistant_services,
 )
-from examples.litestar_app.mfa.services import build_mfa_gate, build_mfa_service, build_sms_sender
-from examples.litestar_app.sms.services import SmsJobQueue, SmsServices, build_sms_services
+from examples.litestar_app.mfa.services import build_mfa_gate, build_mfa_service
+from examples.litestar_app.sms.services import (
+    SmsJobQueue,
+    SmsServices,
+    build_sms_sender,
+    build_sms_services,
+)
 from examples.litestar_app.sms.usage_services import SmsUsageServices, build_sms_usage_services
-from examples.litestar_app.users.schemas import MfaOut, UserOut
-from pa_core.accounts import AccountLimits, AccountService, AccountTimes
+from pa_core.accounts import AccountService
 from pa_core.audit import AuditRecorder
 from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
 from pa_core.config import Settings
-from pa_core.email import (
-    EmailSender,
-    EmailTemplates,
-    MailDispatcher,
-    email_sender_from_settings,
-)
+from pa_core.email import EmailSender, MailDispatcher, email_sender_from_settings
 from pa_core.mfa import MfaService
 from pa_core.migrations import upgrade_async
-from pa_core.password_policy import PasswordPolicy
-from pa_core.passwords import PasswordHasher
-from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
+from pa_core.preferences import PreferencesService
+from pa_core.profiles import UserProfileService
 from pa_core.rbac import DEFAULT_REGISTRY, PermissionService, RoleAdministration, RoleStore
 from pa_core.refresh_tokens import (
     MemoryRefreshTokenStore,
@@ -44,51 +59,83 @@ from pa_core.refresh_tokens import (
 from pa_core.sessions import MemorySessionStore, SessionService, SessionStore
 from pa_core.sessions.cache import CachedSessionStore
 from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
+from pa_core.stores.sqlalchemy import (
+    Database,
+    SqlAuditLog,
+    SqlPreferencesRepository,
+    SqlUserRepository,
+)
 from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
-from pa_core.users import User, UserRepository
+from pa_core.users import UserRepository
 from pa_sms.conversation_recorder import ConversationServiceRecorder
 from pa_sms.transports import SmsTransport
 
-__all__ = ["Services", "build_services"]
+__all__ = [
+    "Services",
+    "SharedServices",
+    "app_services",
+    "build_services",
+    "build_sms_app_services",
+    "shared_services",
+]
 
 
 @dataclass
-class Services:
-    """Everything the routes need, built from the settings."""
+class SharedServices:
+    """What both the reference app and the SMS webhook service build from the settings.
+
+    The SMS service (``sms_app.py``) builds only these: Twilio's webhooks route to
+    agents that write into the user's conversations and reply under the user's
+    quota, which the roles and permissions decide.
+    """
 
     settings: Settings
     clock: Clock
     database: Database
     kv: KeyValueStore
     users: UserRepository
-    tokens: TokenService
-    sessions: SessionService
-    refresh_tokens: RefreshTokenService
     email: EmailSender
-    mail: MailDispatcher
     audit: AuditRecorder
-    authenticator: Authenticator
-    accounts: AccountService
-    mfa: MfaService
     sms_sender: SmsTransport
     roles: RoleStore
     permissions: PermissionService
     administration: RoleAdministration
-    sms: SmsServices
     assistant: AssistantServices
-    sms_usage: SmsUsageServices = field(init=False)
+    sms: SmsServices
+    sms_usage: SmsUsageServices
 
     @property
     def sms_queue(self) -> SmsJobQueue:
         """The queue running SMS agents outside requests (tests ``await`` its ``join()``)."""
         return self.sms.queue
 
-    async def user_out(self, user: User) -> UserOut:
-        """The API's user object, with the state of the user's second factors."""
-        status = await self.mfa.status(user.id)
-        return UserOut.of(user, MfaOut(status.totp, status.sms, status.backup_codes_remaining))
+
+@dataclass
+class Services(SharedServices):
+    """Everything the reference app's routes need, built from the settings."""
+
+    tokens: TokenService
+    sessions: SessionService
+    refresh_tokens: RefreshTokenService
+    mail: MailDispatcher
+    authenticator: Authenticator
+    accounts: AccountService
+    mfa: MfaService
+    profiles: UserProfileService
+    preferences: PreferencesService
+
+
+def shared_services(state: State) -> SharedServices:
+    """The services either app built at start-up (``app.state.services``)."""
+    services: SharedServices = state.services
+    return services
+
+
+def app_services(state: State) -> Services:
+    """The reference app's services, built at start-up (``app.state.services``)."""
+    services: Services = state.services
+    return services
 
 
 @dataclass
@@ -134,133 +181,183 @@ def _database(settings: Settings) -> Database:
     )
 
 
+@dataclass
+class _Foundation:
+    """What every service stands on; opened first, closed last."""
+
+    settings: Settings
+    clock: Clock
+    database: Database
+    stores: _Stores
+    users: UserRepository
+    email: EmailSender
+    audit: AuditRecorder
+    sms_sender: SmsTransport
+
+
 @asynccontextmanager
-async def build_services(
-    settings: Settings, clock: Clock | None = None, email: EmailSender | None = None
-) -> AsyncIterator[Services]:
-    """Create the services for ``settings`` (migrating first if configured); close them after."""
+async def _foundation(
+    settings: Settings, clock: Clock | None, email: EmailSender | None
+) -> AsyncIterator[_Foundation]:
+    """Migrate if configured, open the database, stores and SMS transport; close them after."""
     settings.check_production()
     clock = clock or SystemClock()
     if settings.should_auto_migrate:
         await upgrade_async(settings.effective_database_url)
     database = _database(settings)
     stores = _stores(settings, clock)
-    users = SqlUserRepository(database)
+    sms_sender, close_sms = await build_sms_sender(settings)
+    try:
+        yield _Foundation(
+            settings=settings,
+            clock=clock,
+            database=database,
+            stores=stores,
+            users=SqlUserRepository(database),
+            email=email or email_sender_from_settings(settings, clock=clock),
+            audit=AuditRecorder(SqlAuditLog(database), clock),
+            sms_sender=sms_sender,
+        )
+    finally:
+        await close_sms()
+        await stores.close()
+        await database.dispose()
+
+
+def _shared_services(base: _Foundation) -> SharedServices:
+    """SMS routing and usage, the conversations they write to, roles and permissions."""
+    settings, clock, database, kv = base.settings, base.clock, base.database, base.stores.kv
+    assistant = build_assistant_services(settings, clock, database=database, audit=base.audit)
+    roles = SqlRoleStore(database)
+    permissions = PermissionService(roles, base.users, kv, audit=base.audit)
+    sms = build_sms_services(
+        settings,
+        clock,
+        database=database,
+        kv=kv,
+        users=base.users,
+        transport=base.sms_sender,
+        audit=base.audit,
+        recorder=ConversationServiceRecorder(assistant.conversations),
+    )
+    return SharedServices(
+        settings=settings,
+        clock=clock,
+        database=database,
+        kv=kv,
+        users=base.users,
+        email=base.email,
+        audit=base.audit,
+        sms_sender=base.sms_sender,
+        roles=roles,
+        permissions=permissions,
+        administration=RoleAdministration(
+            base.users, roles, permissions, base.audit, base.audit.log, clock
+        ),
+        assistant=assistant,
+        sms=sms,
+        sms_usage=build_sms_usage_services(
+            settings,
+            clock,
+            database=database,
+            sms=sms,
+            permissions=permissions,
+            users=base.users,
+            email=base.email,
+        ),
+    )
+
+
+def _app_services(shared: SharedServices, base: _Foundation) -> Services:
+    """Add accounts, tokens, sessions, MFA, profiles and preferences to ``shared``."""
+    settings, clock, kv = base.settings, base.clock, base.stores.kv
     tokens = TokenService.from_settings(settings, clock)
     sessions = SessionService(
-        stores.sessions,
+        base.stores.sessions,
         clock,
         ttl=timedelta(seconds=settings.session_ttl),
         max_per_user=settings.session_max_per_user,
     )
     refresh_tokens = RefreshTokenService(
-        stores.refresh_tokens, clock, ttl=timedelta(seconds=settings.refresh_token_ttl)
+        base.stores.refresh_tokens, clock, ttl=timedelta(seconds=settings.refresh_token_ttl)
     )
-    email = email or email_sender_from_settings(settings, clock=clock)
-    mail = MailDispatcher(email)
-    audit = AuditRecorder(SqlAuditLog(database), clock)
-    limit_key = settings.purpose_key("rate-limit-keys")
-    sms_sender, close_sms = await build_sms_sender(settings)
-    mfa_gate = build_mfa_gate(settings, clock, database)
-    accounts = AccountService(
-        users=users,
-        hasher=PasswordHasher(),
-        policy=PasswordPolicy.from_settings(settings),
+    mail = MailDispatcher(base.email)
+    gate = build_mfa_gate(settings, clock, base.database)
+    accounts = build_account_service(
+        settings,
+        clock,
+        users=base.users,
         tokens=tokens,
         sessions=sessions,
         refresh_tokens=refresh_tokens,
-        email=email,
-        templates=EmailTemplates.from_settings(settings),
-        limiter=RateLimiter(stores.kv, key_secret=limit_key),
-        login_backoff=FailureBackoff(
-            stores.kv,
-            max_failures=settings.login_max_failures,
-            max_failures_account=settings.login_max_failures_account,
-            window=timedelta(seconds=settings.login_failure_window),
-            key_secret=limit_key,
-        ),
-        one_time=stores.kv,
-        audit=audit,
-        clock=clock,
-        fingerprint_key=settings.purpose_key("password-fingerprint"),
-        times=AccountTimes(access_token=timedelta(seconds=settings.access_token_ttl)),
-        limits=AccountLimits(
-            login_per_ip=RateLimit.parse(settings.rate_limit_login_per_ip),
-            register_per_ip=RateLimit.parse(settings.rate_limit_register_per_ip),
-            email_per_address=RateLimit.parse(settings.rate_limit_email_per_address),
-            email_per_ip=RateLimit.parse(settings.rate_limit_email_per_ip),
-        ),
-        require_verified_email=settings.require_verified_email,
-        second_factor=mfa_gate,
+        email=base.email,
         mail=mail,
+        kv=kv,
+        audit=base.audit,
+        gate=gate,
     )
     mfa = build_mfa_service(
         settings,
         clock,
-        gate=mfa_gate,
+        gate=gate,
         accounts=accounts,
-        kv=stores.kv,
-        audit=audit,
-        sms_sender=sms_sender,
+        kv=kv,
+        audit=base.audit,
+        sms_sender=base.sms_sender,
     )
-    assistant = build_assistant_services(
-        settings, clock, database=database, users=users, audit=audit
-    )
-    roles = SqlRoleStore(database)
-    permissions = PermissionService(roles, users, stores.kv, audit=audit)
-    services = Services(
-        settings=settings,
-        clock=clock,
-        database=database,
-        kv=stores.kv,
-        users=users,
+    shared_fields: dict[str, Any] = {f.name: getattr(shared, f.name) for f in fields(shared)}
+    return Services(
+        **shared_fields,
         tokens=tokens,
         sessions=sessions,
         refresh_tokens=refresh_tokens,
-        email=email,
         mail=mail,
-        audit=audit,
         authenticator=Authenticator(tokens, sessions),
         accounts=accounts,
         mfa=mfa,
-        sms_sender=sms_sender,
-        roles=roles,
-        permissions=permissions,
-        administration=RoleAdministration(users, roles, permissions, audit, audit.log, clock),
-        sms=build_sms_services(
-            settings,
-            clock,
-            database=database,
-            kv=stores.kv,
-            users=users,
-            transport=sms_sender,
-            audit=audit,
-            recorder=ConversationServiceRecorder(assistant.conversations),
-        ),
-        assistant=assistant,
+        profiles=UserProfileService(base.users, clock, base.audit),
+        preferences=PreferencesService(SqlPreferencesRepository(base.database), clock, base.audit),
     )
-    services.sms_usage = build_sms_usage_services(
-        settings,
-        clock,
-        database=database,
-        sms=services.sms,
-        permissions=permissions,
-        users=users,
-        email=email,
-    )
+
+
+@asynccontextmanager
+async def _running(
+    services: SharedServices, mail: MailDispatcher | None = None
+) -> AsyncIterator[None]:
+    """Warm the database, sync the roles, start the background work; stop it all after."""
     try:
-        await database.warm()
-        if settings.should_auto_migrate:  # the code registry is the source of truth
+        await services.database.warm()
+        if services.settings.should_auto_migrate:  # the code registry is the source of truth
             await services.administration.sync(DEFAULT_REGISTRY)
         await services.sms.start()
         if services.sms.run_worker:  # else the sms-worker processes refresh the rollups
             await services.sms_usage.start()
-        yield services
+        yield
     finally:
-        await mail.aclose()  # pending reset and verification mail goes out first
+        if mail is not None:
+            await mail.aclose()  # pending reset and verification mail goes out first
         await services.sms_usage.close()
         await services.assistant.close()
         await services.sms.close()
-        await close_sms()
-        await stores.close()
-        await database.dispose()
+
+
+@asynccontextmanager
+async def build_services(
+    settings: Settings, clock: Clock | None = None, email: EmailSender | None = None
+) -> AsyncIterator[Services]:
+    """Create the reference app's services for ``settings`` (migrating first if configured)."""
+    async with _foundation(settings, clock, email) as base:
+        services = _app_services(_shared_services(base), base)
+        async with _running(services, services.mail):
+            yield services
+
+
+@asynccontextmanager
+async def build_sms_app_services(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[SharedServices]:
+    """Create only what the SMS webhook service needs (no accounts, tokens or MFA)."""
+    async with _foundation(settings, clock, None) as base:
+        services = _shared_services(base)
+        async with _running(services):
+            yield services

@@ -1,7 +1,8 @@
 """``create_sms_app()``: the SMS webhooks as a service of their own (port 8003 by default).
 
-It shares the reference app's wiring (``build_services``) and libraries, and
-serves only what Twilio calls (``/sms/inbound``, ``/sms/status``) plus the
+It builds only the services it needs (``build_sms_app_services``: no accounts,
+tokens or MFA), with the reference app's wiring and libraries, and serves only
+what Twilio calls (``/sms/inbound``, ``/sms/status``) plus the
 health probes. Run it with ``python -m examples.litestar_app serve-sms`` or
 ``uvicorn --factory examples.litestar_app.sms_app:create_sms_app --port 8003``.
 Point ``PA_PUBLIC_BASE_URL`` at the public address of *this* service: that is
@@ -22,7 +23,7 @@ from examples.litestar_app.core.json_body import AppRequest
 from examples.litestar_app.core.problems import exception_handlers
 from examples.litestar_app.core.request_id import add_request_id
 from examples.litestar_app.core.security_headers import add_security_headers
-from examples.litestar_app.core.services import build_services
+from examples.litestar_app.core.services import build_sms_app_services
 from examples.litestar_app.operations.controllers import health, ready
 from examples.litestar_app.sms.controllers import SmsWebhookController
 from pa_core.client_address import TrustedProxies
@@ -43,7 +44,7 @@ def create_sms_app(settings: Settings | None = None, clock: Clock | None = None)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with build_services(settings, clock) as services:
+        async with build_sms_app_services(settings, clock) as services:
             app.state.services = services
             yield
 

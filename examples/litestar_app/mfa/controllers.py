@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from examples.litestar_app.core.services import Services
+from examples.litestar_app.mfa import providers
 from examples.litestar_app.mfa.schemas import (
     BackupCodesOut,
     ConfirmIn,
@@ -21,8 +21,11 @@ from examples.litestar_app.mfa.schemas import (
     TotpSetupIn,
     TotpSetupOut,
 )
+from pa_core.accounts import AccountService
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
+from pa_core.mfa import MfaService
+from pa_core.sessions import SessionService
 
 __all__ = ["MfaController"]
 
@@ -32,12 +35,15 @@ class MfaController(Controller):
 
     path = "/api/v1/auth"
     tags = ["mfa"]
+    dependencies = providers.dependencies
 
     @post("/mfa/totp/setup", status_code=HTTP_200_OK, summary="Start setting up TOTP")
     async def totp_setup(
         self,
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
+        sessions: NamedDependency[SessionService],
         audit_context: NamedDependency[AuditContext],
         data: JSONBody[TotpSetupIn | None] = None,
     ) -> TotpSetupOut:
@@ -45,9 +51,9 @@ class MfaController(Controller):
 
         Needs ``password`` unless this session logged in less than 5 minutes ago.
         """
-        user = await services.accounts.me(principal)
-        session = await services.sessions.check(principal.session_id, user_id=user.id)
-        setup = await services.mfa.start_totp(
+        user = await accounts.me(principal)
+        session = await sessions.check(principal.session_id, user_id=user.id)
+        setup = await mfa.start_totp(
             user,
             password=data.password if data else None,
             signed_in_at=session.created_at,
@@ -61,15 +67,16 @@ class MfaController(Controller):
         self,
         data: JSONBody[ConfirmIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> BackupCodesOut:
         """A first valid code activates TOTP; answers a new set of backup codes.
 
         ``sign_out_other_sessions: true`` ends every other session of the user.
         """
-        user = await services.accounts.me(principal)
-        codes = await services.mfa.confirm_totp(
+        user = await accounts.me(principal)
+        codes = await mfa.confirm_totp(
             user,
             data.code,
             sign_out_other_sessions=data.sign_out_other_sessions,
@@ -83,12 +90,13 @@ class MfaController(Controller):
         self,
         data: JSONBody[PasswordIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """Needs the password (``400 invalid_password``; ``429`` after 5 wrong ones)."""
-        user = await services.accounts.me(principal)
-        await services.mfa.disable(
+        user = await accounts.me(principal)
+        await mfa.disable(
             user, "totp", data.password, session_id=principal.session_id, context=audit_context
         )
 
@@ -97,16 +105,18 @@ class MfaController(Controller):
         self,
         data: JSONBody[PhoneIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
+        sessions: NamedDependency[SessionService],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """Texts a code to the number; ``/mfa/sms/confirm`` activates the factor.
 
         Needs ``password`` unless this session logged in less than 5 minutes ago.
         """
-        user = await services.accounts.me(principal)
-        session = await services.sessions.check(principal.session_id, user_id=user.id)
-        await services.mfa.start_sms(
+        user = await accounts.me(principal)
+        session = await sessions.check(principal.session_id, user_id=user.id)
+        await mfa.start_sms(
             user,
             data.phone,
             password=data.password,
@@ -120,15 +130,16 @@ class MfaController(Controller):
         self,
         data: JSONBody[ConfirmIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> BackupCodesOut:
         """The texted code activates SMS; answers a new set of backup codes.
 
         ``sign_out_other_sessions: true`` ends every other session of the user.
         """
-        user = await services.accounts.me(principal)
-        codes = await services.mfa.confirm_sms(
+        user = await accounts.me(principal)
+        codes = await mfa.confirm_sms(
             user,
             data.code,
             sign_out_other_sessions=data.sign_out_other_sessions,
@@ -142,12 +153,13 @@ class MfaController(Controller):
         self,
         data: JSONBody[PasswordIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """Needs the password (``400 invalid_password``; ``429`` after 5 wrong ones)."""
-        user = await services.accounts.me(principal)
-        await services.mfa.disable(
+        user = await accounts.me(principal)
+        await mfa.disable(
             user, "sms", data.password, session_id=principal.session_id, context=audit_context
         )
 
@@ -155,21 +167,21 @@ class MfaController(Controller):
     async def sms_send(
         self,
         data: JSONBody[MfaTokenIn],
-        services: NamedDependency[Services],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """For the second step of a login; rate limited per user and per number."""
-        await services.mfa.send_login_code(data.mfa_token, context=audit_context)
+        await mfa.send_login_code(data.mfa_token, context=audit_context)
 
     @post("/mfa/verify", status_code=HTTP_200_OK, summary="Complete a login")
     async def verify(
         self,
         data: JSONBody[MfaVerifyIn],
-        services: NamedDependency[Services],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> MfaLoginOut:
         """The second factor of a login: answers the token pair (and a device token)."""
-        login = await services.mfa.verify_login(
+        login = await mfa.verify_login(
             data.mfa_token,
             data.method,
             data.code,
@@ -183,22 +195,23 @@ class MfaController(Controller):
         self,
         data: JSONBody[PasswordIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        accounts: NamedDependency[AccountService],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> BackupCodesOut:
         """Needs the password; the old set is void."""
-        user = await services.accounts.me(principal)
-        codes = await services.mfa.regenerate_backup_codes(
+        user = await accounts.me(principal)
+        codes = await mfa.regenerate_backup_codes(
             user, data.password, session_id=principal.session_id, context=audit_context
         )
         return BackupCodesOut(codes)
 
     @get("/devices", summary="The caller's remembered devices")
     async def list_devices(
-        self, principal: NamedDependency[Principal], services: NamedDependency[Services]
+        self, principal: NamedDependency[Principal], mfa: NamedDependency[MfaService]
     ) -> DevicesOut:
         """Devices that skip the second factor, newest first."""
-        found = await services.mfa.devices(principal.user_id)
+        found = await mfa.devices(principal.user_id)
         return DevicesOut([DeviceOut.of(device) for device in found])
 
     @delete("/devices/{device_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Forget a device")
@@ -206,8 +219,8 @@ class MfaController(Controller):
         self,
         device_id: FromPath[str],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        mfa: NamedDependency[MfaService],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """That device needs the second factor again; another user's device id is ``404``."""
-        await services.mfa.revoke_device(principal.user_id, device_id, context=audit_context)
+        await mfa.revoke_device(principal.user_id, device_id, context=audit_context)

@@ -1,11 +1,11 @@
-"""Wiring of multi-factor authentication and of the SMS transport (which MFA codes use).
+"""Wiring of multi-factor authentication: factors, backup codes, devices and SMS codes.
 
-Wiring only: which store and which transport follow from the ``PA_`` settings.
+Wiring only: which store follows from the ``PA_`` settings; the SMS transport
+(``sms/services.py``) is shared with the SMS routing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from pa_core.accounts import AccountService
@@ -35,42 +35,9 @@ from pa_core.stores.sqlalchemy import (
     SqlMfaFactorStore,
     SqlTrustedDeviceStore,
 )
-from pa_sms.transports import ConsoleTransport, RecordingTransport, SmsTransport
+from pa_sms.transports import SmsTransport
 
-__all__ = ["build_mfa_gate", "build_mfa_service", "build_sms_sender"]
-
-
-async def _nothing() -> None:
-    return None
-
-
-async def build_sms_sender(
-    settings: Settings,
-) -> tuple[SmsTransport, Callable[[], Awaitable[None]]]:
-    """The transport named by ``PA_SMS_TRANSPORT`` and how to close it.
-
-    ``memory`` records messages (tests read ``services.sms_sender.sent``),
-    ``console`` logs them without their body, ``twilio`` sends them from
-    ``PA_TWILIO_FROM_NUMBER``. Call it inside the running event loop.
-    """
-    if settings.sms_transport == "twilio":
-        from pa_sms.transports.twilio import TwilioTransport
-
-        twilio = TwilioTransport.from_settings(settings)
-        return twilio, twilio.close
-    if settings.sms_transport == "memory":
-        recording = (
-            RecordingTransport(settings.twilio_from_number)
-            if settings.twilio_from_number
-            else RecordingTransport()
-        )
-        return recording, _nothing
-    console = (
-        ConsoleTransport(settings.twilio_from_number)
-        if settings.twilio_from_number
-        else ConsoleTransport()
-    )
-    return console, _nothing
+__all__ = ["build_mfa_gate", "build_mfa_service"]
 
 
 def build_mfa_gate(settings: Settings, clock: Clock, database: Database) -> MfaGate:

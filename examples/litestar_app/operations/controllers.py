@@ -10,8 +10,11 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
-from examples.litestar_app.core.services import Services
+from examples.litestar_app.operations.providers import jwks_dependencies, ready_dependencies
 from pa_core.errors import NotFound, ServiceUnavailable
+from pa_core.stores import KeyValueStore
+from pa_core.stores.sqlalchemy import Database
+from pa_core.tokens import TokenService
 
 __all__ = ["health", "jwks", "ready"]
 
@@ -36,12 +39,19 @@ async def _check(probe: Callable[[], Awaitable[None]]) -> str:
     return "ok"
 
 
-@get("/ready", tags=["operations"], summary="The dependencies answer")
-async def ready(services: NamedDependency[Services]) -> Response[dict[str, Any]]:
+@get(
+    "/ready",
+    tags=["operations"],
+    summary="The dependencies answer",
+    dependencies=ready_dependencies,
+)
+async def ready(
+    database: NamedDependency[Database], kv: NamedDependency[KeyValueStore]
+) -> Response[dict[str, Any]]:
     """``200`` when the database and the session store answer, else ``503`` naming the failure."""
     checks = {
-        "database": await _check(services.database.ping),
-        "session_store": await _check(services.kv.ping),
+        "database": await _check(database.ping),
+        "session_store": await _check(kv.ping),
     }
     healthy = all(v == "ok" for v in checks.values())
     return Response(
@@ -50,10 +60,15 @@ async def ready(services: NamedDependency[Services]) -> Response[dict[str, Any]]
     )
 
 
-@get("/.well-known/jwks.json", tags=["auth"], summary="Public token-verification keys")
-async def jwks(services: NamedDependency[Services]) -> Response[dict[str, list[dict[str, str]]]]:
+@get(
+    "/.well-known/jwks.json",
+    tags=["auth"],
+    summary="Public token-verification keys",
+    dependencies=jwks_dependencies,
+)
+async def jwks(tokens: NamedDependency[TokenService]) -> Response[dict[str, list[dict[str, str]]]]:
     """The JWK Set of the public keys; ``404`` when tokens are signed with a shared secret."""
-    key_set = services.tokens.keys.jwks()
+    key_set = tokens.keys.jwks()
     if not key_set["keys"]:
         raise NotFound("tokens are signed with a shared secret; no public key to publish")
     return Response(key_set, status_code=HTTP_200_OK, headers={"Cache-Control": "max-age=300"})

@@ -21,7 +21,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from examples.litestar_app.core.guards import requires_permission
-from examples.litestar_app.core.services import Services
+from examples.litestar_app.sms import providers
 from examples.litestar_app.sms.schemas import (
     AdminNumberOut,
     AnalyticsOut,
@@ -33,7 +33,9 @@ from examples.litestar_app.sms.schemas import (
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
 from pa_core.rbac import Permissions
-from pa_sms.analytics import parse_day, parse_format, parse_group_by
+from pa_sms.analytics import UsageAnalytics, parse_day, parse_format, parse_group_by
+from pa_sms.manager import NumberManager
+from pa_sms.router import SmsRouter
 from pa_sms.webhooks import SIGNATURE_HEADER, read_webhook_form
 
 __all__ = [
@@ -64,23 +66,22 @@ class SmsWebhookController(Controller):
 
     path = "/sms"
     tags = ["sms"]
+    dependencies = providers.webhook_dependencies
 
     @post("/inbound", summary="Twilio inbound SMS webhook", status_code=HTTP_200_OK)
     async def inbound(
-        self, request: Request[object, object, State], services: NamedDependency[Services]
+        self, request: Request[object, object, State], sms_router: NamedDependency[SmsRouter]
     ) -> Response[bytes]:
         """Verify, deduplicate and route; answer at once with empty TwiML."""
-        await services.sms.router.receive(
-            await _form(request), request.headers.get(SIGNATURE_HEADER)
-        )
+        await sms_router.receive(await _form(request), request.headers.get(SIGNATURE_HEADER))
         return Response(EMPTY_TWIML, media_type="text/xml", status_code=HTTP_200_OK)
 
     @post("/status", summary="Twilio message status callback", status_code=HTTP_204_NO_CONTENT)
     async def status(
-        self, request: Request[object, object, State], services: NamedDependency[Services]
+        self, request: Request[object, object, State], sms_router: NamedDependency[SmsRouter]
     ) -> None:
         """Verify, then move the message's status forward (never back)."""
-        await services.sms.router.status_callback(
+        await sms_router.status_callback(
             await _form(request), request.headers.get(SIGNATURE_HEADER)
         )
 
@@ -90,6 +91,7 @@ class SmsNumbersController(Controller):
 
     path = "/api/v1/sms"
     tags = ["sms"]
+    dependencies = providers.numbers_dependencies
 
     @get(
         "/numbers",
@@ -97,10 +99,10 @@ class SmsNumbersController(Controller):
         guards=[requires_permission(Permissions.SMS_NUMBERS_READ)],
     )
     async def numbers(
-        self, principal: NamedDependency[Principal], services: NamedDependency[Services]
+        self, principal: NamedDependency[Principal], numbers: NamedDependency[NumberManager]
     ) -> NumbersOut:
         """Active numbers only: a released number is no longer listed."""
-        found = await services.sms.numbers.numbers_of(principal.user_id)
+        found = await numbers.numbers_of(principal.user_id)
         return NumbersOut(items=[NumberOut.of(n) for n in found])
 
 
@@ -110,17 +112,18 @@ class AdminSmsController(Controller):
     path = "/api/v1/admin/sms"
     tags = ["admin", "sms"]
     guards = [requires_permission(Permissions.SMS_NUMBERS_MANAGE)]
+    dependencies = providers.numbers_dependencies
 
     @post("/numbers", summary="Provision a number for a user", status_code=HTTP_201_CREATED)
     async def provision(
         self,
         data: JSONBody[ProvisionIn],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        numbers: NamedDependency[NumberManager],
         audit_context: NamedDependency[AuditContext],
     ) -> AdminNumberOut:
         """Buy a number with its webhooks set; ``404`` for an unknown user."""
-        number = await services.sms.numbers.provision(
+        number = await numbers.provision(
             data.user_id,
             country=data.country,
             area_code=data.area_code,
@@ -134,13 +137,11 @@ class AdminSmsController(Controller):
         self,
         number_id: FromPath[str],
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        numbers: NamedDependency[NumberManager],
         audit_context: NamedDependency[AuditContext],
     ) -> None:
         """Give the number back; its routing and opt-outs are cleared."""
-        await services.sms.numbers.release(
-            number_id, actor_id=principal.user_id, context=audit_context
-        )
+        await numbers.release(number_id, actor_id=principal.user_id, context=audit_context)
 
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -155,6 +156,7 @@ class SmsUsageController(Controller):
 
     path = "/api/v1/sms"
     tags = ["sms"]
+    dependencies = providers.analytics_dependencies
 
     @get(
         "/usage",
@@ -164,12 +166,12 @@ class SmsUsageController(Controller):
     async def usage(
         self,
         principal: NamedDependency[Principal],
-        services: NamedDependency[Services],
+        analytics: NamedDependency[UsageAnalytics],
         since: Day = None,
         until: Day = None,
     ) -> UsageOut:
         """Only the caller's own messages and numbers; the 30 days ending today by default."""
-        report = await services.sms_usage.analytics.report(
+        report = await analytics.report(
             "day",
             parse_day(since, "since"),
             parse_day(until, "until"),
@@ -184,11 +186,12 @@ class SmsAnalyticsController(Controller):
     path = "/api/v1/admin/sms"
     tags = ["admin", "sms"]
     guards = [requires_permission(Permissions.ANALYTICS_READ)]
+    dependencies = providers.analytics_dependencies
 
     @get("/analytics", summary="SMS usage and cost by user, number or day (JSON or CSV)")
     async def analytics(
         self,
-        services: NamedDependency[Services],
+        analytics: NamedDependency[UsageAnalytics],
         since: Day = None,
         until: Day = None,
         group_by: Choice = None,
@@ -197,7 +200,7 @@ class SmsAnalyticsController(Controller):
         """``format=csv``: one header row with the item fields, then one row per item."""
         grouping = parse_group_by(group_by)
         fmt = parse_format(output)
-        report = await services.sms_usage.analytics.report(
+        report = await analytics.report(
             grouping, parse_day(since, "since"), parse_day(until, "until")
         )
         if fmt == "json":

@@ -1,4 +1,4 @@
-"""Wiring of SMS routing: store, outbound sender, router, number manager, agents, job queue.
+"""Wiring of SMS: the transport, store, outbound sender, router, number manager, agents, job queue.
 
 Shared by the reference app and the standalone SMS service (``sms_app.py``).
 Wiring only; every rule lives in ``pa_sms``.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -33,7 +34,7 @@ from pa_sms.numbers import MemoryNumberProvider, NumberProvider
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
 from pa_sms.router import SmsRouter
 from pa_sms.stores.sqlalchemy_store import SqlSmsStore
-from pa_sms.transports import SmsTransport
+from pa_sms.transports import ConsoleTransport, RecordingTransport, SmsTransport
 from pa_sms.webhooks import (
     INBOUND_PATH,
     STATUS_PATH,
@@ -41,7 +42,13 @@ from pa_sms.webhooks import (
     webhook_auth_token,
 )
 
-__all__ = ["PRICE_REFRESH_INTERVAL", "SmsJobQueue", "SmsServices", "build_sms_services"]
+__all__ = [
+    "PRICE_REFRESH_INTERVAL",
+    "SmsJobQueue",
+    "SmsServices",
+    "build_sms_sender",
+    "build_sms_services",
+]
 
 PRICE_REFRESH_INTERVAL = timedelta(minutes=5)
 """How often the prices Twilio filled in after delivery are fetched."""
@@ -119,6 +126,39 @@ class SmsServices:
                 await self.outbound.refresh_prices()
             except Exception as exc:  # a failed round must not end the loop
                 _logger.warning("SMS price refresh failed: %s", type(exc).__name__)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def build_sms_sender(
+    settings: Settings,
+) -> tuple[SmsTransport, Callable[[], Awaitable[None]]]:
+    """The transport named by ``PA_SMS_TRANSPORT`` and how to close it.
+
+    ``memory`` records messages (tests read ``services.sms_sender.sent``),
+    ``console`` logs them without their body, ``twilio`` sends them from
+    ``PA_TWILIO_FROM_NUMBER``. Call it inside the running event loop.
+    """
+    if settings.sms_transport == "twilio":
+        from pa_sms.transports.twilio import TwilioTransport
+
+        twilio = TwilioTransport.from_settings(settings)
+        return twilio, twilio.close
+    if settings.sms_transport == "memory":
+        recording = (
+            RecordingTransport(settings.twilio_from_number)
+            if settings.twilio_from_number
+            else RecordingTransport()
+        )
+        return recording, _nothing
+    console = (
+        ConsoleTransport(settings.twilio_from_number)
+        if settings.twilio_from_number
+        else ConsoleTransport()
+    )
+    return console, _nothing
 
 
 def _provider(transport: SmsTransport) -> NumberProvider:
