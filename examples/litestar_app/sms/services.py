@@ -186,6 +186,33 @@ def _queue(settings: Settings) -> SmsJobQueue:
     return InProcessJobQueue(workers=settings.sms_worker_concurrency)
 
 
+def _router(
+    settings: Settings,
+    clock: Clock,
+    *,
+    store: SqlSmsStore,
+    outbound: OutboundSender,
+    agents: AgentRegistry,
+    queue: SmsJobQueue,
+    kv: KeyValueStore,
+) -> SmsRouter:
+    """The webhooks' router: Twilio's signature on the public URLs, MessageSid idempotency."""
+    return SmsRouter(
+        store=store,
+        verifier=TwilioSignatureVerifier(
+            webhook_auth_token(settings), account_sid=settings.twilio_account_sid
+        ),
+        outbound=outbound,
+        agents=agents,
+        jobs=queue,
+        idempotency=kv,
+        clock=clock,
+        inbound_url=settings.public_base_url + INBOUND_PATH,
+        status_url=settings.public_base_url + STATUS_PATH,
+        own_numbers=[settings.twilio_from_number or ""],
+    )
+
+
 def build_sms_services(
     settings: Settings,
     clock: Clock,
@@ -215,19 +242,8 @@ def build_sms_services(
     recorder = recorder or MemoryConversationRecorder()
     agents = AgentRegistry(DefaultAgent(recorder))
     queue = _queue(settings)
-    router = SmsRouter(
-        store=store,
-        verifier=TwilioSignatureVerifier(
-            webhook_auth_token(settings), account_sid=settings.twilio_account_sid
-        ),
-        outbound=outbound,
-        agents=agents,
-        jobs=queue,
-        idempotency=kv,
-        clock=clock,
-        inbound_url=inbound_url,
-        status_url=status_url,
-        own_numbers=[settings.twilio_from_number or ""],
+    router = _router(
+        settings, clock, store=store, outbound=outbound, agents=agents, queue=queue, kv=kv
     )
     numbers = NumberManager(
         _provider(transport),
