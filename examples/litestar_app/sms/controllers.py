@@ -51,6 +51,12 @@ __all__ = [
 EMPTY_TWIML = b"<Response/>"
 """The answer to every accepted inbound webhook: replies go out through the REST API."""
 
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+"""Media type of ``format=csv``."""
+
+Day = Annotated[str | None, QueryParameter(max_length=32, description="YYYY-MM-DD, inclusive")]
+Choice = Annotated[str | None, QueryParameter(max_length=16)]
+
 
 async def _form(request: Request[object, object, State]) -> list[tuple[str, str]]:
     """The form, read only when signed at all and at most 64 KiB (``403`` / ``413`` otherwise)."""
@@ -142,13 +148,6 @@ class AdminSmsController(Controller):
     ) -> None:
         """Give the number back; its routing and opt-outs are cleared."""
         await numbers.release(number_id, actor_id=principal.user_id, context=audit_context)
-
-
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-"""Media type of ``format=csv``."""
-
-Day = Annotated[str | None, QueryParameter(max_length=32, description="YYYY-MM-DD, inclusive")]
-Choice = Annotated[str | None, QueryParameter(max_length=16)]
 
 
 class SmsUsageController(Controller):
