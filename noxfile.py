@@ -53,9 +53,9 @@ def fmt(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on src/."""
+    """mypy --strict on the libraries and the reference app."""
     session.install("-e", DEV)
-    session.run("mypy", "src")
+    session.run("mypy", "src", "examples/litestar_app")
 
 
 @nox.session(python=PYTHON)

@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pa_sms.stores.sqlalchemy_models  # noqa: F401  (the SMS tables and their migrations)
-from examples.litestar_app.schemas_sms_usage import AnalyticsOut
+from examples.litestar_app.sms.schemas import AnalyticsOut
 from pa_core.clock import SystemClock
 from pa_core.migrations import upgrade
 from pa_core.stores.sqlalchemy import Database
@@ -181,7 +181,7 @@ async def main() -> None:
         await usage.refresh()
         print(f"a refresh with nothing new: {(time.perf_counter() - started) * 1000:.1f} ms")
         gc.collect()
-        gc.freeze()  # as the app does once started (examples.litestar_app.app)
+        gc.freeze()  # as the app does once started (examples.litestar_app.core.app)
         until = analytics.today()
         since = until - timedelta(days=REPORT_DAYS - 1)
         print(f"30-day reports ({since} .. {until}), {args.runs} runs each:")

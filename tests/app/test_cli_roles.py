@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
-from examples.litestar_app.cli import main
+from examples.litestar_app.core.cli import main
 from tests.app.conftest import make_settings
 from tests.app.helpers import bearer, login, register_and_login
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from examples.litestar_app import cli
 from examples.litestar_app.app import create_app
+from examples.litestar_app.core import cli
 from tests.app.conftest import make_settings
 from tests.app.helpers import PASSWORD, bearer, register
 from tests.conftest import TestClientPeer

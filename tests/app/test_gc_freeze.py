@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-import examples.litestar_app.app as app_module
+import examples.litestar_app.core.app as app_module
 from examples.litestar_app.app import create_app
 from tests.app.conftest import make_settings
 

@@ -689,7 +689,7 @@ async def test_with_the_twilio_transport_codes_go_out_from_the_service_number(
 async def test_the_console_transport_is_the_default(
     tmp_path: Path, from_number: str | None
 ) -> None:
-    from examples.litestar_app.services_mfa import build_sms_sender
+    from examples.litestar_app.sms.services import build_sms_sender
     from pa_sms.transports import ConsoleTransport
 
     settings = make_settings(tmp_path, sms_transport="console", twilio_from_number=from_number)

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
-from examples.litestar_app.metrics import metrics_controllers
+from examples.litestar_app.operations.metrics import metrics_controllers
 from examples.litestar_app.sms_app import create_sms_app
 from pa_core.config import Settings
 from tests.app.conftest import make_settings

@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from litestar.testing import AsyncTestClient
 
-from examples.litestar_app.cli import build_parser, main
+from examples.litestar_app.core.cli import build_parser, main
+from examples.litestar_app.core.services import Services, SharedServices
 from examples.litestar_app.sms_app import create_sms_app
 from pa_sms.webhooks import webhook_auth_token
 from tests.app.conftest import make_settings
@@ -36,6 +37,17 @@ async def test_the_standalone_service_verifies_and_answers_webhooks(tmp_path: Pa
         refused = await client.post("/sms/inbound", content=urlencode(form), headers=headers)
         assert refused.status_code == 403
         assert (await client.get("/api/v1/sms/numbers")).status_code == 404
+
+
+async def test_the_standalone_service_builds_no_account_token_session_or_mfa_service(
+    tmp_path: Path,
+) -> None:
+    async with AsyncTestClient(app=create_sms_app(make_settings(tmp_path))) as client:
+        services = client.app.state.services
+        assert isinstance(services, SharedServices)
+        assert not isinstance(services, Services)
+        for unused in ("accounts", "tokens", "sessions", "refresh_tokens", "mfa", "authenticator"):
+            assert not hasattr(services, unused), unused
 
 
 def test_serve_sms_listens_on_port_8003_by_default(tmp_path: Path) -> None:

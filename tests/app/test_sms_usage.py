@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
-from examples.litestar_app.services_sms_usage import QUOTA_NOTICE_SUBJECT
+from examples.litestar_app.sms.usage_services import QUOTA_NOTICE_SUBJECT
 from pa_core.clock import FrozenClock
 from pa_sms.analytics import REPORT_FIELDS
 from pa_sms.errors import QuotaExceeded

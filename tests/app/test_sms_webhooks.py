@@ -401,7 +401,7 @@ async def test_a_web_process_beside_sms_workers_leaves_jobs_and_refreshes_to_the
 def test_the_sms_worker_needs_the_redis_job_queue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from examples.litestar_app.cli import main
+    from examples.litestar_app.core.cli import main
 
     monkeypatch.setenv("PA_SMS_JOB_QUEUE", "inprocess")
     monkeypatch.setenv("PA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3")

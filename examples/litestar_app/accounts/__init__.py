@@ -1,0 +1,1 @@
+"""Accounts: registration, email verification, login, tokens and passwords."""

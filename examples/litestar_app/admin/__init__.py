@@ -1,0 +1,1 @@
+"""Administration: users and their roles, the audit trail, the caller's permissions."""

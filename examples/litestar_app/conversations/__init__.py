@@ -1,0 +1,1 @@
+"""Conversations with the assistant, their messages, search and live updates."""

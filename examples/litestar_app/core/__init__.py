@@ -1,0 +1,1 @@
+"""Cross-cutting parts of the reference service: app factories, problems, guards, CLI."""

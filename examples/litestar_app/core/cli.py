@@ -1,0 +1,156 @@
+"""The command line of the reference service: ``serve``, ``sms-worker``, ``migrate``, ``users``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from pa_core.config import Settings
+from pa_core.errors import ImproperlyConfigured, NotFound, PAError
+from pa_core.migrations import upgrade
+from pa_sms import migrations as _sms_migrations  # noqa: F401  (upgrade creates the SMS tables)
+
+__all__ = ["main"]
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    upgrade(settings.effective_database_url)
+    uvicorn.run(
+        "examples.litestar_app.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        proxy_headers=False,  # the app decides whom to believe (PA_TRUSTED_PROXIES)
+        log_level="info",
+    )
+    return 0
+
+
+def _serve_sms(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    upgrade(settings.effective_database_url)
+    uvicorn.run(
+        "examples.litestar_app.sms_app:create_sms_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.sms_port,
+        proxy_headers=False,  # the app decides whom to believe (PA_TRUSTED_PROXIES)
+        log_level="info",
+    )
+    return 0
+
+
+async def _run_sms_worker(settings: Settings) -> int:
+    """Run agents' jobs from the Redis queue until SIGTERM or SIGINT, then finish those in hand."""
+    import signal
+
+    from examples.litestar_app.core.app import freeze_startup_objects
+    from examples.litestar_app.core.services import build_sms_app_services
+    from pa_sms.jobs_redis import RedisJobQueue
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with build_sms_app_services(settings) as services:
+        queue = services.sms.queue
+        assert isinstance(queue, RedisJobQueue)
+        await services.sms.start_background()  # jobs and the price refresh
+        await services.sms_usage.start()  # the usage rollups' refresh
+        freeze_startup_objects()
+        print(f"sms-worker {queue.consumer} is taking jobs from {queue.stream}", flush=True)
+        await stop.wait()
+    return 0
+
+
+def _sms_worker(settings: Settings, _: argparse.Namespace) -> int:
+    if settings.sms_job_queue != "redis":
+        print("error: sms-worker needs PA_SMS_JOB_QUEUE=redis (and PA_REDIS_URL)", file=sys.stderr)
+        return 2
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is part of the app's dependencies
+        return asyncio.run(_run_sms_worker(settings))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_run_sms_worker(settings))
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    upgrade(settings.effective_database_url)
+    print("database is at the newest schema")
+    return 0
+
+
+async def _change_role(settings: Settings, email: str, role: str, *, grant: bool) -> int:
+    """Grant or take away ``role`` through the audited library service (actor: none, the CLI)."""
+    from examples.litestar_app.core.services import build_services
+    from pa_core.accounts import normalize_email
+
+    async with build_services(settings) as services:
+        try:
+            user = await services.users.get_by_email(normalize_email(email))
+            if user is None:
+                raise NotFound(f"no account with the email {email}")
+            change = services.administration.grant if grant else services.administration.revoke
+            user = await change(None, user.id, role)
+        except PAError as exc:
+            print(f"error: {exc.detail}", file=sys.stderr)
+            return 1
+    print(f"{user.email} now holds: {', '.join(user.roles) or '(no role)'}")
+    return 0
+
+
+def _promote(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_role(settings, args.email, args.role, grant=True))
+
+
+def _demote(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_role(settings, args.email, args.role, grant=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and ``--help``)."""
+    parser = argparse.ArgumentParser(prog="python -m examples.litestar_app")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate the database, then serve HTTP")
+    serve.add_argument("--host", help="address to listen on (PA_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (PA_PORT)")
+    serve.set_defaults(handler=_serve)
+    serve_sms = sub.add_parser("serve-sms", help="migrate, then serve the SMS webhooks alone")
+    serve_sms.add_argument("--host", help="address to listen on (PA_HOST)")
+    serve_sms.add_argument("--port", type=int, help="port to listen on (PA_SMS_PORT, 8003)")
+    serve_sms.set_defaults(handler=_serve_sms)
+    worker = sub.add_parser("sms-worker", help="run SMS agents' jobs from the Redis job queue")
+    worker.set_defaults(handler=_sms_worker)
+    migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
+    migrate.set_defaults(handler=_migrate)
+    users = sub.add_parser("users", help="manage accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    promote = users.add_parser("promote", help="grant a role (the way to the first administrator)")
+    promote.add_argument("email")
+    promote.add_argument("--role", default="administrator", help="role to grant")
+    promote.set_defaults(handler=_promote)
+    demote = users.add_parser("demote", help="take a role away")
+    demote.add_argument("email")
+    demote.add_argument("--role", default="administrator", help="role to take away")
+    demote.set_defaults(handler=_demote)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+        settings.check_production()
+        status: int = args.handler(settings, args)
+    except ImproperlyConfigured as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    return status

@@ -1,0 +1,1 @@
+"""Second factors (TOTP, SMS codes, backup codes) and remembered devices."""

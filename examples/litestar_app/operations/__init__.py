@@ -1,0 +1,1 @@
+"""Operations routes: health and readiness probes, ``/metrics``, the JWK Set."""

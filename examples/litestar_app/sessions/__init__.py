@@ -1,0 +1,1 @@
+"""The caller's sessions: listing them and ending one."""

@@ -1,0 +1,1 @@
+"""SMS: Twilio's webhooks, users' numbers, usage, costs and analytics."""

@@ -1,0 +1,1 @@
+"""The caller's account, profile and assistant preferences."""
