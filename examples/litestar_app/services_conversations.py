@@ -13,13 +13,11 @@ from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.conversations import ConversationService, MemoryMessageBroker, MessageBroker
+from pa_core.conversations.sqlalchemy import SqlConversationRepository
+from pa_core.database import Database
 from pa_core.preferences import PreferencesService
+from pa_core.preferences.sqlalchemy import SqlPreferencesRepository
 from pa_core.profiles import UserProfileService
-from pa_core.stores.sqlalchemy import (
-    Database,
-    SqlConversationRepository,
-    SqlPreferencesRepository,
-)
 from pa_core.users import UserRepository
 
 __all__ = ["AssistantServices", "build_assistant_services"]
