@@ -27,9 +27,10 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from pa_core.conversations.search import SearchQuery
+from pa_core.conversations.sqlalchemy import SqlConversationRepository
+from pa_core.database import Database
 from pa_core.migrations import upgrade
 from pa_core.pagination import PageRequest, encode_cursor
-from pa_core.stores.sqlalchemy import Database, SqlConversationRepository
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DATABASE = "pa_bench_conversations"

@@ -48,10 +48,11 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from pa_core.config import Settings  # noqa: E402
+from pa_core.database import Database  # noqa: E402
 from pa_core.ids import new_id  # noqa: E402
 from pa_core.migrations import upgrade  # noqa: E402
-from pa_core.stores.sqlalchemy import Database, SqlUserRepository  # noqa: E402
 from pa_core.users import User  # noqa: E402
+from pa_core.users.sqlalchemy import SqlUserRepository  # noqa: E402
 from pa_sms.models import PhoneNumber, WebhookConfig  # noqa: E402
 from pa_sms.stores.sqlalchemy_store import SqlSmsStore  # noqa: E402
 from pa_sms.webhooks import compute_signature, webhook_auth_token  # noqa: E402

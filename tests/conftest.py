@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 
 import pa_sms.stores.sqlalchemy_models  # noqa: F401 - pa_sms tables and their migrations
 from pa_core.clock import FrozenClock
+from pa_core.database import Database
 from pa_core.migrations import upgrade
-from pa_core.stores.sqlalchemy import Database
 from tests.services import POSTGRES_URL, REDIS_URL, need, unique_name
 
 

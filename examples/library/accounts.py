@@ -4,18 +4,19 @@ import asyncio
 from urllib.parse import parse_qs, urlsplit
 
 from pa_core.accounts import AccountService, TokenPair
-from pa_core.audit import AuditRecorder
+from pa_core.audit import AuditRecorder, MemoryAuditLog
 from pa_core.auth import Authenticator
 from pa_core.clock import SystemClock
 from pa_core.email import EmailTemplates, MemoryOutbox
 from pa_core.errors import InvalidToken
+from pa_core.kv import MemoryKeyValueStore
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimiter
 from pa_core.refresh_tokens import MemoryRefreshTokenStore, RefreshTokenService
 from pa_core.sessions import MemorySessionStore, SessionService
-from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
 from pa_core.tokens import KeySet, SigningKey, TokenService
+from pa_core.users import MemoryUserRepository
 
 
 def build() -> tuple[AccountService, Authenticator, MemoryOutbox]:

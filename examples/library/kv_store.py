@@ -3,7 +3,7 @@
 import asyncio
 from datetime import timedelta
 
-from pa_core.stores import MemoryKeyValueStore
+from pa_core.kv import MemoryKeyValueStore
 
 
 async def main() -> None:

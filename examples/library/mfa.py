@@ -5,11 +5,12 @@ import asyncio
 import pyotp
 
 from pa_core.accounts import AccountService, MfaChallenge, TokenPair
-from pa_core.audit import AuditRecorder
+from pa_core.audit import AuditRecorder, MemoryAuditLog
 from pa_core.clock import SystemClock
 from pa_core.config import Settings
 from pa_core.crypto import FieldEncryptor
 from pa_core.email import EmailTemplates, MemoryOutbox
+from pa_core.kv import MemoryKeyValueStore
 from pa_core.mfa import (
     BackupCodes,
     DeviceTrust,
@@ -29,8 +30,8 @@ from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimiter
 from pa_core.refresh_tokens import MemoryRefreshTokenStore, RefreshTokenService
 from pa_core.sessions import MemorySessionStore, SessionService
-from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
 from pa_core.tokens import TokenService
+from pa_core.users import MemoryUserRepository
 
 
 class Phone:

@@ -4,9 +4,10 @@ import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pa_core.audit import AuditRecorder
+from pa_core.audit import AuditRecorder, MemoryAuditLog
 from pa_core.clock import SystemClock
 from pa_core.errors import PermissionDenied
+from pa_core.kv import MemoryKeyValueStore
 from pa_core.rbac import (
     DEFAULT_REGISTRY,
     USER,
@@ -18,8 +19,7 @@ from pa_core.rbac import (
     RoleAdministration,
     requires,
 )
-from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
-from pa_core.users import User
+from pa_core.users import MemoryUserRepository, User
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from pa_core.audit import AuditRecorder
+from pa_core.audit import AuditRecorder, MemoryAuditLog
 from pa_core.clock import FrozenClock
-from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore
+from pa_core.kv import MemoryKeyValueStore
 from pa_sms.agents import AgentRegistry, DefaultAgent, MemoryConversationRecorder
 from pa_sms.jobs import InProcessJobQueue
 from pa_sms.manager import NumberManager

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
-from pa_core.audit import AuditContext, AuditRecorder, Outcome
+from pa_core.audit.base import AuditContext, Outcome
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.auth import Principal
 from pa_core.clock import Clock
 from pa_core.email import EmailMessage, EmailSender, EmailTemplates, MailDispatcher
@@ -35,6 +36,7 @@ from pa_core.errors import (
     ValidationFailed,
 )
 from pa_core.ids import new_id
+from pa_core.kv.base import KeyValueStore
 from pa_core.names import MAX_DISPLAY_NAME, mixes_scripts, normalize_display_name
 from pa_core.password_confirmation import PasswordConfirmation
 from pa_core.password_confirmation import default_backoff as default_reconfirm_backoff
@@ -42,10 +44,9 @@ from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import BackoffAttempt, FailureBackoff, RateLimit, RateLimiter
 from pa_core.refresh_tokens import RefreshTokenService
-from pa_core.sessions.base import SessionService
-from pa_core.stores.base import KeyValueStore
+from pa_core.sessions.service import SessionService
 from pa_core.tokens import TokenPurpose, TokenService
-from pa_core.users import DEFAULT_ROLE, User, UserRepository
+from pa_core.users.base import DEFAULT_ROLE, User, UserRepository
 
 __all__ = [
     "MAX_DISPLAY_NAME",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pa_core.errors import InvalidToken, NotAuthenticated
-from pa_core.sessions.base import SessionService
+from pa_core.sessions.service import SessionService
 from pa_core.tokens import TokenPurpose, TokenService
 
 __all__ = ["MAX_AUTHORIZATION_LENGTH", "Authenticator", "Principal", "bearer_token"]

@@ -192,7 +192,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_countries(cls, value: str) -> str:
         from pa_core.errors import ImproperlyConfigured
-        from pa_core.mfa.phone import parse_countries
+        from pa_core.phones import parse_countries
 
         try:
             parse_countries(value)

@@ -20,15 +20,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from pa_core.audit import AuditContext, AuditRecorder, Outcome
+from pa_core.audit.base import AuditContext, Outcome
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.errors import InvalidCredentials, InvalidPassword, RateLimited
+from pa_core.kv.base import KeyValueStore
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, Lockout
 from pa_core.refresh_tokens import RefreshTokenService
-from pa_core.sessions.base import SessionService
-from pa_core.stores.base import KeyValueStore
-from pa_core.users import User
+from pa_core.sessions.service import SessionService
+from pa_core.users.base import User
 
 __all__ = [
     "DEFAULT_LOCK",

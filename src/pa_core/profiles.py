@@ -14,11 +14,12 @@ from enum import Enum
 from typing import Any, Final
 
 from pa_core.accounts import validate_timezone
-from pa_core.audit import AuditContext, AuditRecorder
+from pa_core.audit.base import AuditContext
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.errors import FieldError, NotFound, ValidationFailed
 from pa_core.names import normalize_display_name
-from pa_core.users import User, UserRepository
+from pa_core.users.base import User, UserRepository
 
 __all__ = [
     "KEEP",

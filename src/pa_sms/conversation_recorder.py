@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from pa_core.conversations import ConversationService
-from pa_core.conversations.models import Channel, Direction
+from pa_core.conversations.base import Channel, Direction
 from pa_core.errors import NotFound
 from pa_core.pagination import PageRequest
 from pa_sms.agents import ConversationDirection

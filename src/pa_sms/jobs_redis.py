@@ -34,7 +34,7 @@ from redis import exceptions as redis_exc
 from redis.asyncio import Redis
 
 from pa_core.errors import ServiceUnavailable
-from pa_core.stores.redis import create_redis_client, redis_errors
+from pa_core.kv.redis import create_redis_client, redis_errors
 from pa_sms.jobs import Job, JobHandler, JobHandlers
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Phone numbers as ``pa_sms`` writes them to logs and error details: masked to the last 4 digits.
 
 Every log call of ``pa_sms`` that names a number passes it through
-:func:`mask_phone` (the one masking rule, :func:`pa_core.mfa.phone.mask_phone`:
+:func:`mask_phone` (the one masking rule, :func:`pa_core.phones.mask_phone`:
 ``+1******4567``), and text that comes from elsewhere and may quote numbers
 (a provider's error message) through :func:`mask_numbers_in`.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pa_core.mfa.phone import mask_phone
+from pa_core.phones import mask_phone
 
 __all__ = ["mask_numbers_in", "mask_phone"]
 

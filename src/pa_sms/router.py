@@ -38,7 +38,7 @@ from enum import StrEnum
 
 from pa_core.clock import Clock
 from pa_core.ids import new_id
-from pa_core.stores.base import KeyValueStore
+from pa_core.kv.base import KeyValueStore
 from pa_sms.agents import AgentContext, AgentRegistry
 from pa_sms.errors import SmsError
 from pa_sms.jobs import Job, JobQueue

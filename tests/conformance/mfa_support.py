@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pa_core.stores.sqlalchemy import Database, SqlUserRepository
+from pa_core.database import Database
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 from tests.conftest import migrated_database
 
 USER_IDS = ("u1", "u2", "nobody")

@@ -13,12 +13,12 @@ from pa_core.audit import (
     AuditFilter,
     AuditLog,
     AuditRecorder,
+    MemoryAuditLog,
     Outcome,
 )
+from pa_core.audit.sqlalchemy import SqlAuditLog
 from pa_core.clock import FrozenClock
 from pa_core.pagination import PageRequest
-from pa_core.stores import MemoryAuditLog
-from pa_core.stores.sqlalchemy import SqlAuditLog
 from tests.conftest import migrated_database
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,9 @@ import anyio
 import pytest
 
 from pa_core.clock import FrozenClock
-from pa_core.mfa.backup_codes import BackupCodeStore, MemoryBackupCodeStore
-from pa_core.stores.sqlalchemy import SqlBackupCodeStore
+from pa_core.mfa.base import BackupCodeStore
+from pa_core.mfa.memory import MemoryBackupCodeStore
+from pa_core.mfa.sqlalchemy import SqlBackupCodeStore
 from tests.conformance.mfa_support import database_with_users
 
 pytestmark = pytest.mark.anyio

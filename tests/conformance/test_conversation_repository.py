@@ -23,12 +23,14 @@ from pa_core.conversations import (
     MemoryConversationRepository,
     MemoryMessageBroker,
 )
+from pa_core.conversations.sqlalchemy import SqlConversationRepository
+from pa_core.database import Database
 from pa_core.errors import NotFound, ValidationFailed
 from pa_core.ids import new_id
 from pa_core.migrations import upgrade
 from pa_core.pagination import PageRequest, encode_cursor
-from pa_core.stores.sqlalchemy import Database, SqlConversationRepository, SqlUserRepository
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 from tests.conftest import _admin
 from tests.services import unique_name
 

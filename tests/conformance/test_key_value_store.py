@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 from pa_core.errors import ServiceUnavailable
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.redis import RedisKeyValueStore
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv.redis import RedisKeyValueStore
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import anyio
 import pytest
 
-from pa_core.mfa.factors import MemoryMfaFactorStore, MfaFactor, MfaFactorStore
-from pa_core.stores.sqlalchemy import SqlMfaFactorStore
+from pa_core.mfa.base import MfaFactor, MfaFactorStore
+from pa_core.mfa.memory import MemoryMfaFactorStore
+from pa_core.mfa.sqlalchemy import SqlMfaFactorStore
 from tests.conformance.mfa_support import database_with_users
 
 pytestmark = pytest.mark.anyio

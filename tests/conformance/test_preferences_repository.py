@@ -18,8 +18,9 @@ from pa_core.preferences import (
     QuietHours,
     Tone,
 )
-from pa_core.stores.sqlalchemy import SqlPreferencesRepository, SqlUserRepository
+from pa_core.preferences.sqlalchemy import SqlPreferencesRepository
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 from tests.conftest import migrated_database
 
 pytestmark = pytest.mark.anyio

@@ -11,9 +11,9 @@ import pytest
 
 from pa_core.clock import FrozenClock
 from pa_core.errors import RateLimited
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv.redis import RedisKeyValueStore
 from pa_core.ratelimit import FailureBackoff, Lockout, RateLimit, RateLimiter
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.redis import RedisKeyValueStore
 
 pytestmark = pytest.mark.anyio
 

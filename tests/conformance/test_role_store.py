@@ -18,7 +18,7 @@ from pa_core.rbac import (
     RoleStore,
     sync_registry,
 )
-from pa_core.stores.sqlalchemy import SqlRoleStore
+from pa_core.rbac.sqlalchemy import SqlRoleStore
 from tests.conftest import migrated_database
 
 pytestmark = pytest.mark.anyio

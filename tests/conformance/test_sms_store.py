@@ -13,8 +13,8 @@ import pytest
 from pa_core.clock import FrozenClock
 from pa_core.errors import Conflict, NotFound
 from pa_core.ids import new_id
-from pa_core.stores.sqlalchemy import SqlUserRepository
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 from pa_sms.models import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
 from pa_sms.stores import MemorySmsStore, SmsStore
 from pa_sms.stores.sqlalchemy_store import SqlSmsStore

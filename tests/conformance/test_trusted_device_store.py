@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pa_core.mfa.devices import MemoryTrustedDeviceStore, TrustedDevice, TrustedDeviceStore
-from pa_core.stores.sqlalchemy import SqlTrustedDeviceStore
+from pa_core.mfa.base import TrustedDevice, TrustedDeviceStore
+from pa_core.mfa.memory import MemoryTrustedDeviceStore
+from pa_core.mfa.sqlalchemy import SqlTrustedDeviceStore
 from tests.conformance.mfa_support import database_with_users
 
 pytestmark = pytest.mark.anyio

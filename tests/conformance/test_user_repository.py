@@ -12,9 +12,8 @@ from pa_core.clock import FrozenClock
 from pa_core.errors import EmailTaken, NotFound, ValidationFailed
 from pa_core.ids import new_id
 from pa_core.pagination import PageRequest
-from pa_core.stores import MemoryUserRepository
-from pa_core.stores.sqlalchemy import SqlUserRepository
-from pa_core.users import User, UserRepository
+from pa_core.users import MemoryUserRepository, User, UserRepository
+from pa_core.users.sqlalchemy import SqlUserRepository
 from tests.conftest import migrated_database
 
 pytestmark = pytest.mark.anyio

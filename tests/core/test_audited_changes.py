@@ -9,10 +9,13 @@ import pytest
 
 from pa_core.accounts import AccountService
 from pa_core.audit import AuditContext, AuditEvent, AuditFilter, AuditRecorder
+from pa_core.audit.sqlalchemy import SqlAuditLog
 from pa_core.auth import Principal
 from pa_core.clock import FrozenClock
 from pa_core.config import Settings
+from pa_core.database import Database
 from pa_core.email import EmailTemplates, MemoryOutbox
+from pa_core.kv import MemoryKeyValueStore
 from pa_core.pagination import PageRequest
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
@@ -26,13 +29,12 @@ from pa_core.rbac import (
     RoleAdministration,
 )
 from pa_core.rbac.admin import ROLES_CHANGED_ACTION
+from pa_core.rbac.sqlalchemy import SqlRoleStore
 from pa_core.refresh_tokens import MemoryRefreshTokenStore, RefreshTokenService
 from pa_core.sessions import MemorySessionStore, SessionService
-from pa_core.stores import MemoryKeyValueStore
-from pa_core.stores.sqlalchemy import Database, SqlAuditLog, SqlUserRepository
-from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from pa_core.errors import ImproperlyConfigured, InvalidMfaCode
-from pa_core.mfa.backup_codes import ALPHABET, BackupCodes, MemoryBackupCodeStore
+from pa_core.mfa.backup_codes import ALPHABET, BackupCodes
+from pa_core.mfa.memory import MemoryBackupCodeStore
 
 pytestmark = pytest.mark.anyio
 

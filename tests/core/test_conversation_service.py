@@ -8,7 +8,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from pa_core.audit import AuditFilter, AuditRecorder
+from pa_core.audit import AuditFilter, AuditRecorder, MemoryAuditLog
 from pa_core.clock import FrozenClock
 from pa_core.conversations import (
     ConversationService,
@@ -20,7 +20,6 @@ from pa_core.conversations import (
 )
 from pa_core.errors import ServiceUnavailable, ValidationFailed
 from pa_core.pagination import PageRequest
-from pa_core.stores import MemoryAuditLog
 
 pytestmark = pytest.mark.anyio
 
@@ -209,8 +208,9 @@ async def test_a_stream_in_one_process_hears_a_message_posted_in_another(
     redis_url: str, tmp_path: Path, clock: FrozenClock
 ) -> None:
     from pa_core.conversations.redis import RedisMessageBroker
-    from pa_core.stores.sqlalchemy import SqlConversationRepository, SqlUserRepository
+    from pa_core.conversations.sqlalchemy import SqlConversationRepository
     from pa_core.users import User
+    from pa_core.users.sqlalchemy import SqlUserRepository
     from tests.conftest import migrated_database, sqlite_copy
 
     url = sqlite_copy(tmp_path)

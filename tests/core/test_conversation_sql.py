@@ -7,16 +7,14 @@ import pytest
 from pa_core.clock import FrozenClock
 from pa_core.conversations import ConversationService, MemoryMessageBroker
 from pa_core.conversations.search import SearchQuery
+from pa_core.conversations.sqlalchemy import SqlConversationRepository
+from pa_core.database import Database
 from pa_core.ids import new_id
 from pa_core.pagination import PageRequest
 from pa_core.preferences import Preferences
-from pa_core.stores.sqlalchemy import (
-    Database,
-    SqlConversationRepository,
-    SqlPreferencesRepository,
-    SqlUserRepository,
-)
+from pa_core.preferences.sqlalchemy import SqlPreferencesRepository
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 
 pytestmark = pytest.mark.anyio
 

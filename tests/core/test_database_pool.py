@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from pa_core.stores.sqlalchemy import Database
+from pa_core.database import Database
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.anyio

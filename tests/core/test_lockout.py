@@ -30,12 +30,12 @@ from pa_core.errors import (
     InvalidToken,
     RateLimited,
 )
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv.redis import RedisKeyValueStore
 from pa_core.mfa.service import MfaMethod
 from pa_core.pagination import PageRequest
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimit
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.redis import RedisKeyValueStore
 from pa_core.tokens import TokenPurpose
 from pa_core.users import User
 from tests.core.test_mfa_service import EMAIL, PASSWORD, World, build, user_with_totp

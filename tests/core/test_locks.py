@@ -8,8 +8,8 @@ import anyio
 import pytest
 
 from pa_core.errors import ServiceUnavailable
-from pa_core.stores import MemoryKeyValueStore
-from pa_core.stores.locks import held_lock
+from pa_core.kv import MemoryKeyValueStore
+from pa_core.kv.locks import held_lock
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 
 from pa_core.accounts import AccountService, MfaChallenge, TokenPair
-from pa_core.audit import AuditFilter, AuditRecorder, Outcome
+from pa_core.audit import AuditFilter, AuditRecorder, MemoryAuditLog, Outcome
 from pa_core.clock import FrozenClock
 from pa_core.config import Settings
 from pa_core.crypto import FieldEncryptor
@@ -23,6 +23,7 @@ from pa_core.errors import (
     NotFound,
     RateLimited,
 )
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
 from pa_core.mfa import (
     BackupCodes,
     DeviceTrust,
@@ -42,9 +43,8 @@ from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimiter
 from pa_core.refresh_tokens import MemoryRefreshTokenStore, RefreshTokenService
 from pa_core.sessions import MemorySessionStore, SessionService
-from pa_core.stores import KeyValueStore, MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
 from pa_core.tokens import TokenService
-from pa_core.users import User
+from pa_core.users import MemoryUserRepository, User
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pa_core.errors import ValidationFailed
-from pa_core.mfa.phone import mask_phone, normalize_phone
+from pa_core.phones import mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

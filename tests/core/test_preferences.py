@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from pa_core.audit import AuditFilter, AuditRecorder
+from pa_core.audit import AuditFilter, AuditRecorder, MemoryAuditLog
 from pa_core.clock import FrozenClock
 from pa_core.errors import ValidationFailed
 from pa_core.pagination import PageRequest
@@ -18,7 +18,6 @@ from pa_core.preferences import (
     QuietHours,
     Tone,
 )
-from pa_core.stores import MemoryAuditLog
 
 DEFAULT_DOCUMENT = {
     "quiet_hours": {"start": "22:00", "end": "07:00"},

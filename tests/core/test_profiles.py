@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pa_core.audit import AuditFilter, AuditRecorder
+from pa_core.audit import AuditFilter, AuditRecorder, MemoryAuditLog
 from pa_core.clock import FrozenClock
 from pa_core.errors import NotFound, ValidationFailed
 from pa_core.pagination import PageRequest
 from pa_core.profiles import UserProfileService, normalize_locale
-from pa_core.stores import MemoryAuditLog, MemoryUserRepository
-from pa_core.users import User
+from pa_core.users import MemoryUserRepository, User
 
 pytestmark = pytest.mark.anyio
 

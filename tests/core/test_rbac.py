@@ -8,9 +8,11 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from pa_core.audit import AuditContext, AuditFilter, AuditRecorder, Outcome
+from pa_core.audit import AuditContext, AuditFilter, AuditRecorder, MemoryAuditLog, Outcome
 from pa_core.clock import FrozenClock
 from pa_core.errors import LastAdministrator, NotFound, PermissionDenied, ValidationFailed
+from pa_core.kv import MemoryKeyValueStore
+from pa_core.kv.base import KeyValueStore
 from pa_core.pagination import PageRequest
 from pa_core.rbac import (
     ADMINISTRATOR,
@@ -29,9 +31,7 @@ from pa_core.rbac import (
     requires,
     trusted_owner,
 )
-from pa_core.stores import MemoryAuditLog, MemoryKeyValueStore, MemoryUserRepository
-from pa_core.stores.base import KeyValueStore
-from pa_core.users import User
+from pa_core.users import MemoryUserRepository, User
 
 pytestmark = pytest.mark.anyio
 
@@ -296,7 +296,7 @@ async def test_a_role_change_reaches_another_instance_at_its_next_check(world: W
 async def test_a_role_change_reaches_another_process_through_redis(
     redis_url: str, clock: FrozenClock
 ) -> None:
-    from pa_core.stores.redis import RedisKeyValueStore
+    from pa_core.kv.redis import RedisKeyValueStore
 
     first_kv = RedisKeyValueStore.from_url(redis_url, namespace="pa")
     second_kv = RedisKeyValueStore.from_url(redis_url, namespace="pa")

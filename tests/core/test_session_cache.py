@@ -268,7 +268,7 @@ async def test_a_dead_redis_is_never_answered_from_the_cache(clock: FrozenClock)
     # A proxy we can cut stands in for a Redis that dies.
     import socket
 
-    from pa_core.stores.redis import create_redis_client
+    from pa_core.kv.redis import create_redis_client
 
     upstream = ("127.0.0.1", 6379)
     listener = socket.create_server(("127.0.0.1", 0))

@@ -18,10 +18,10 @@ from pa_core.errors import (
     ServiceUnavailable,
     ValidationFailed,
 )
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv.redis import RedisKeyValueStore
 from pa_core.mfa.sms_codes import SendLimit, SmsCodeLimits, SmsCodeService
 from pa_core.sms import SmsSender
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.redis import RedisKeyValueStore
 
 pytestmark = pytest.mark.anyio
 

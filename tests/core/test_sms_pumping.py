@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from pa_core.clock import FrozenClock
 from pa_core.config import Settings
 from pa_core.errors import ImproperlyConfigured, RateLimited, ValidationFailed
-from pa_core.mfa.phone import DEFAULT_SMS_COUNTRIES, SmsDestinationPolicy, parse_countries
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv.redis import RedisKeyValueStore
 from pa_core.mfa.sms_codes import SendLimit, SmsCodeLimits, SmsCodeService
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.redis import RedisKeyValueStore
+from pa_core.phones import DEFAULT_SMS_COUNTRIES, SmsDestinationPolicy, parse_countries
 
 pytestmark = pytest.mark.anyio
 

@@ -19,9 +19,9 @@ import pytest
 from pa_core.clock import FrozenClock
 from pa_core.crypto import FieldEncryptor
 from pa_core.errors import ImproperlyConfigured, InvalidInput, InvalidMfaCode
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv.redis import RedisKeyValueStore
 from pa_core.mfa.totp import TotpService
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.redis import RedisKeyValueStore
 from tests.services import services_required
 
 pytestmark = pytest.mark.anyio

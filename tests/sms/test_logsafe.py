@@ -16,7 +16,7 @@ SID = "SM" + "0123456789abcdef" * 2
 
 
 def test_the_masking_rule_is_pa_cores_one() -> None:
-    from pa_core.mfa.phone import mask_phone as core_mask_phone
+    from pa_core.phones import mask_phone as core_mask_phone
 
     assert mask_phone is core_mask_phone
 

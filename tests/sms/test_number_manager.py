@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
-from pa_core.audit import AuditContext, AuditEvent, AuditFilter, AuditRecorder
+from pa_core.audit import AuditContext, AuditEvent, AuditFilter, AuditRecorder, MemoryAuditLog
 from pa_core.clock import FrozenClock
 from pa_core.errors import NotFound
 from pa_core.pagination import PageRequest
-from pa_core.stores import MemoryAuditLog, MemoryUserRepository
-from pa_core.users import User
+from pa_core.users import MemoryUserRepository, User
 from pa_sms.errors import NumberUnavailable
 from pa_sms.manager import NumberManager
 from pa_sms.numbers import MemoryNumberProvider, NumberProvider, TwilioNumberProvider

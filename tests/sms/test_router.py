@@ -11,7 +11,7 @@ import pytest
 
 from pa_core.clock import FrozenClock
 from pa_core.errors import MalformedRequest, ServiceUnavailable
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
 from pa_sms.agents import (
     DEFAULT_ACKNOWLEDGEMENT,
     AgentContext,
@@ -100,7 +100,7 @@ async def idempotency(
     if request.param == "memory":
         yield MemoryKeyValueStore(clock, namespace="test")
         return
-    from pa_core.stores.redis import RedisKeyValueStore
+    from pa_core.kv.redis import RedisKeyValueStore
 
     store = RedisKeyValueStore.from_url(request.getfixturevalue("redis_url"), namespace="test")
     yield store

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 import pa_sms.stores.sqlalchemy_models  # noqa: F401  (the models, and with them the migrations)
+from pa_core.database import Database
+from pa_core.database.schema import Base
 from pa_core.migrations import downgrade, upgrade
-from pa_core.stores.sqlalchemy import Database
-from pa_core.stores.sqlalchemy.models import Base
 from tests.core.test_migrations import _drift, _tables
 
 pytestmark = pytest.mark.anyio

@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pa_core.clock import FrozenClock
-from pa_core.stores.sqlalchemy import Database, SqlUserRepository
+from pa_core.database import Database
 from pa_core.users import User
+from pa_core.users.sqlalchemy import SqlUserRepository
 from pa_sms.models import PhoneNumber, SmsRecord, WebhookConfig
 from pa_sms.pricing import SegmentPricing
 from pa_sms.stores import MemorySmsStore, SmsStore

@@ -13,13 +13,13 @@ from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.email import EmailSender, EmailTemplates, MailDispatcher
+from pa_core.kv import KeyValueStore
 from pa_core.mfa import MfaGate
 from pa_core.password_policy import PasswordPolicy
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
 from pa_core.refresh_tokens import RefreshTokenService
 from pa_core.sessions import SessionService
-from pa_core.stores import KeyValueStore
 from pa_core.tokens import TokenService
 from pa_core.users import UserRepository
 

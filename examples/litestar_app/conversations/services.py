@@ -13,7 +13,8 @@ from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.conversations import ConversationService, MemoryMessageBroker, MessageBroker
-from pa_core.stores.sqlalchemy import Database, SqlConversationRepository
+from pa_core.conversations.sqlalchemy import SqlConversationRepository
+from pa_core.database import Database
 
 __all__ = ["AssistantServices", "build_assistant_services"]
 

@@ -42,15 +42,20 @@ from examples.litestar_app.sms.services import (
 from examples.litestar_app.sms.usage_services import SmsUsageServices, build_sms_usage_services
 from pa_core.accounts import AccountService
 from pa_core.audit import AuditRecorder
+from pa_core.audit.sqlalchemy import SqlAuditLog
 from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
 from pa_core.config import Settings
+from pa_core.database import Database
 from pa_core.email import EmailSender, MailDispatcher, email_sender_from_settings
+from pa_core.kv import KeyValueStore, MemoryKeyValueStore
 from pa_core.mfa import MfaService
 from pa_core.migrations import upgrade_async
 from pa_core.preferences import PreferencesService
+from pa_core.preferences.sqlalchemy import SqlPreferencesRepository
 from pa_core.profiles import UserProfileService
 from pa_core.rbac import DEFAULT_REGISTRY, PermissionService, RoleAdministration, RoleStore
+from pa_core.rbac.sqlalchemy import SqlRoleStore
 from pa_core.refresh_tokens import (
     MemoryRefreshTokenStore,
     RefreshTokenService,
@@ -58,16 +63,9 @@ from pa_core.refresh_tokens import (
 )
 from pa_core.sessions import MemorySessionStore, SessionService, SessionStore
 from pa_core.sessions.cache import CachedSessionStore
-from pa_core.stores import KeyValueStore, MemoryKeyValueStore
-from pa_core.stores.sqlalchemy import (
-    Database,
-    SqlAuditLog,
-    SqlPreferencesRepository,
-    SqlUserRepository,
-)
-from pa_core.stores.sqlalchemy.roles import SqlRoleStore
 from pa_core.tokens import TokenService
 from pa_core.users import UserRepository
+from pa_core.users.sqlalchemy import SqlUserRepository
 from pa_sms.conversation_recorder import ConversationServiceRecorder
 from pa_sms.transports import SmsTransport
 
@@ -149,10 +147,10 @@ class _Stores:
 def _stores(settings: Settings, clock: Clock) -> _Stores:
     """Redis when ``PA_REDIS_URL`` is set (one client shared), else in-memory."""
     if settings.redis_url:
+        from pa_core.kv.redis import RedisKeyValueStore, create_redis_client
         from pa_core.refresh_tokens.redis import RedisRefreshTokenStore
         from pa_core.sessions.redis import RedisSessionStore
         from pa_core.sessions.redis_revocations import RedisRevocationChannel
-        from pa_core.stores.redis import RedisKeyValueStore, create_redis_client
 
         client = create_redis_client(settings.redis_url, settings.redis_timeout)
         kv = RedisKeyValueStore(client, namespace="pa")

@@ -13,6 +13,8 @@ from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
 from pa_core.crypto import FieldEncryptor
+from pa_core.database import Database
+from pa_core.kv import KeyValueStore
 from pa_core.mfa import (
     BackupCodes,
     DeviceTrust,
@@ -27,14 +29,8 @@ from pa_core.mfa import (
     devices,
     sms_codes,
 )
+from pa_core.mfa.sqlalchemy import SqlBackupCodeStore, SqlMfaFactorStore, SqlTrustedDeviceStore
 from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
-from pa_core.stores import KeyValueStore
-from pa_core.stores.sqlalchemy import (
-    Database,
-    SqlBackupCodeStore,
-    SqlMfaFactorStore,
-    SqlTrustedDeviceStore,
-)
 from pa_sms.transports import SmsTransport
 
 __all__ = ["build_mfa_gate", "build_mfa_service"]

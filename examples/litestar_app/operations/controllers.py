@@ -11,9 +11,9 @@ from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from examples.litestar_app.operations.providers import jwks_dependencies, ready_dependencies
+from pa_core.database import Database
 from pa_core.errors import NotFound, ServiceUnavailable
-from pa_core.stores import KeyValueStore
-from pa_core.stores.sqlalchemy import Database
+from pa_core.kv import KeyValueStore
 from pa_core.tokens import TokenService
 
 __all__ = ["health", "jwks", "ready"]

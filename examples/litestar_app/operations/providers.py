@@ -6,8 +6,8 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from examples.litestar_app.core.services import app_services, shared_services
-from pa_core.stores import KeyValueStore
-from pa_core.stores.sqlalchemy import Database
+from pa_core.database import Database
+from pa_core.kv import KeyValueStore
 from pa_core.tokens import TokenService
 
 __all__ = [

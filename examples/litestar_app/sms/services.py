@@ -17,9 +17,9 @@ from typing import Protocol
 from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.config import Settings
+from pa_core.database import Database
 from pa_core.errors import ImproperlyConfigured
-from pa_core.stores import KeyValueStore
-from pa_core.stores.sqlalchemy import Database
+from pa_core.kv import KeyValueStore
 from pa_core.users import UserRepository
 from pa_sms.agents import (
     AgentRegistry,

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from examples.litestar_app.sms.services import SmsServices
 from pa_core.clock import Clock
 from pa_core.config import Settings
+from pa_core.database import Database
 from pa_core.email import EmailMessage, EmailSender
 from pa_core.rbac import PermissionService
-from pa_core.stores.sqlalchemy import Database
 from pa_core.users import UserRepository
 from pa_sms.analytics import UsageAnalytics
 from pa_sms.pricing import SegmentPricing

@@ -1,19 +1,136 @@
-"""Contracts of the conversations feature: the repository and the live-update broker."""
+"""Contracts of the conversations feature: value types, the repository, the live-update broker."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from types import TracebackType
 from typing import Protocol
 
-from pa_core.conversations.models import Conversation, Message, NewMessage, SearchHit
 from pa_core.conversations.search import SearchQuery
 from pa_core.pagination import Page, PageRequest
+from pa_core.preferences.base import Channel
 from pa_core.profiles import KEEP, Keep
 
-__all__ = ["ConversationRepository", "MessageBroker", "Subscription"]
+__all__ = [
+    "MAX_BODY_LENGTH",
+    "MAX_TITLE_LENGTH",
+    "Channel",
+    "Conversation",
+    "ConversationRepository",
+    "Direction",
+    "Heartbeat",
+    "Message",
+    "MessageBroker",
+    "NewMessage",
+    "SearchHit",
+    "Subscription",
+]
+
+MAX_BODY_LENGTH = 4000
+"""Longest message body, in characters."""
+MAX_TITLE_LENGTH = 200
+"""Longest conversation title, in characters."""
+
+
+class Direction(StrEnum):
+    """Who speaks: ``in`` is the user to the assistant, ``out`` the assistant to the user."""
+
+    IN = "in"
+    OUT = "out"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A thread of messages between one user (its owner) and the assistant.
+
+    ``activity_at`` is ``last_message_at``, or ``created_at`` before the first
+    message: lists are ordered by it, newest first. ``message_count`` is also
+    the ``seq`` of the newest message.
+    """
+
+    id: str
+    owner_id: str
+    title: str | None
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None = None
+    message_count: int = 0
+
+    @property
+    def activity_at(self) -> datetime:
+        """When something last happened in the conversation."""
+        return self.last_message_at or self.created_at
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message about to be stored (its ``seq`` is assigned by the repository)."""
+
+    id: str
+    conversation_id: str
+    owner_id: str
+    body: str
+    direction: Direction
+    channel: Channel
+    created_at: datetime
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A stored message.
+
+    ``seq`` numbers the messages of one conversation 1, 2, 3... in the order
+    their transactions committed: paging and live delivery follow it, so a
+    reader never skips or repeats a message while others are added.
+    """
+
+    id: str
+    conversation_id: str
+    owner_id: str
+    seq: int
+    body: str
+    direction: Direction
+    channel: Channel
+    created_at: datetime
+    reply_to: str | None = None
+
+    @classmethod
+    def stored(cls, new: NewMessage, seq: int) -> Message:
+        """The stored form of ``new`` with its sequence number."""
+        return cls(
+            id=new.id,
+            conversation_id=new.conversation_id,
+            owner_id=new.owner_id,
+            seq=seq,
+            body=new.body,
+            direction=new.direction,
+            channel=new.channel,
+            created_at=new.created_at,
+            reply_to=new.reply_to,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result: the message, its conversation, and how well it matched (higher first).
+
+    Scores compare only within one search on one backend.
+    """
+
+    message: Message
+    conversation: Conversation
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """Yielded by a live stream after a quiet spell, so that proxies do not hang up."""
 
 
 class ConversationRepository(Protocol):

@@ -12,7 +12,7 @@ from types import TracebackType
 import anyio
 
 from pa_core.conversations._cursors import cursor_id, cursor_instant, cursor_score, cursor_seq
-from pa_core.conversations.models import Conversation, Message, NewMessage, SearchHit
+from pa_core.conversations.base import Conversation, Message, NewMessage, SearchHit
 from pa_core.conversations.search import SearchQuery
 from pa_core.pagination import Page, PageRequest, decode_cursor, page_of
 from pa_core.profiles import KEEP, Keep

@@ -1,184 +1,77 @@
-"""Conversations and their messages, as the library hands them out."""
+"""Tables of conversations and messages.
+
+Full-text search lives outside these models, in the migration that creates
+the tables: on PostgreSQL a stored generated column ``messages_fts_vector``
+(``to_tsvector('simple', body)``) under a GIN index; on SQLite an FTS5 table
+``messages_fts`` (external content, ``rowid`` = ``messages.pk``) kept in step
+by triggers. All their names start with ``messages_fts``, which the migration
+environment leaves out of autogenerate's comparison.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
-from pa_core.errors import ValidationFailed
-from pa_core.preferences import Channel
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = [
-    "MAX_BODY_LENGTH",
-    "MAX_TITLE_LENGTH",
-    "Channel",
-    "Conversation",
-    "Direction",
-    "Heartbeat",
-    "Message",
-    "NewMessage",
-    "SearchHit",
-    "message_from_dict",
-    "message_to_dict",
-    "validate_body",
-    "validate_title",
-]
+from pa_core.database.schema import Base
 
-MAX_BODY_LENGTH = 4000
-"""Longest message body, in characters."""
-MAX_TITLE_LENGTH = 200
-"""Longest conversation title, in characters."""
+__all__ = ["FTS_PREFIX", "ConversationRow", "MessageRow"]
+
+FTS_PREFIX = "messages_fts"
+"""Names of the full-text objects created by the migration only."""
 
 
-class Direction(StrEnum):
-    """Who speaks: ``in`` is the user to the assistant, ``out`` the assistant to the user."""
+class ConversationRow(Base):
+    """``conversations``: erased with their owner.
 
-    IN = "in"
-    OUT = "out"
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """A thread of messages between one user (its owner) and the assistant.
-
-    ``activity_at`` is ``last_message_at``, or ``created_at`` before the first
-    message: lists are ordered by it, newest first. ``message_count`` is also
-    the ``seq`` of the newest message.
+    ``activity_at`` is the last message's time, or the creation time before the
+    first one; ``last_seq`` is the ``seq`` of the newest message (row-locked
+    while a message is added, so numbers follow commit order).
     """
 
-    id: str
-    owner_id: str
-    title: str | None
-    archived: bool
-    created_at: datetime
-    updated_at: datetime
-    last_message_at: datetime | None = None
-    message_count: int = 0
+    __tablename__ = "conversations"
 
-    @property
-    def activity_at(self) -> datetime:
-        """When something last happened in the conversation."""
-        return self.last_message_at or self.created_at
+    id: Mapped[str] = mapped_column(String(26), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_message_at: Mapped[datetime | None]
+    activity_at: Mapped[datetime]
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
-
-@dataclass(frozen=True, slots=True)
-class NewMessage:
-    """A message about to be stored (its ``seq`` is assigned by the repository)."""
-
-    id: str
-    conversation_id: str
-    owner_id: str
-    body: str
-    direction: Direction
-    channel: Channel
-    created_at: datetime
-    reply_to: str | None = None
+    __table_args__ = (Index("ix_conversations_owner_activity", "owner_id", "activity_at", "id"),)
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A stored message.
+class MessageRow(Base):
+    """``messages``: erased with their conversation (and so with their owner).
 
-    ``seq`` numbers the messages of one conversation 1, 2, 3... in the order
-    their transactions committed: paging and live delivery follow it, so a
-    reader never skips or repeats a message while others are added.
+    ``pk`` is an internal surrogate key (SQLite's ``rowid``, which FTS5 points
+    at); ``id`` is the public one. ``owner_id`` repeats the conversation's owner
+    so that every query and search is scoped by an index.
     """
 
-    id: str
-    conversation_id: str
-    owner_id: str
-    seq: int
-    body: str
-    direction: Direction
-    channel: Channel
-    created_at: datetime
-    reply_to: str | None = None
+    __tablename__ = "messages"
 
-    @classmethod
-    def stored(cls, new: NewMessage, seq: int) -> Message:
-        """The stored form of ``new`` with its sequence number."""
-        return cls(
-            id=new.id,
-            conversation_id=new.conversation_id,
-            owner_id=new.owner_id,
-            seq=seq,
-            body=new.body,
-            direction=new.direction,
-            channel=new.channel,
-            created_at=new.created_at,
-            reply_to=new.reply_to,
-        )
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(String(26), unique=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    direction: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(8))
+    reply_to: Mapped[str | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime]
 
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One search result: the message, its conversation, and how well it matched (higher first).
-
-    Scores compare only within one search on one backend.
-    """
-
-    message: Message
-    conversation: Conversation
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
-    """Yielded by a live stream after a quiet spell, so that proxies do not hang up."""
-
-
-def validate_body(body: object) -> str:
-    """A message body of 1..4,000 characters that is not blank; ``validation_error`` on ``body``."""
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationFailed.for_field("body", "must not be empty")
-    if len(body) > MAX_BODY_LENGTH:
-        raise ValidationFailed.for_field("body", f"must be at most {MAX_BODY_LENGTH} characters")
-    if "\x00" in body:
-        raise ValidationFailed.for_field("body", "must not contain NUL characters")
-    return body
-
-
-def validate_title(title: object) -> str | None:
-    """A one-line title of at most 200 characters (blank or ``None`` clears it)."""
-    if title is None:
-        return None
-    if not isinstance(title, str):
-        raise ValidationFailed.for_field("title", "must be text")
-    title = title.strip()
-    if any(ch in title for ch in "\x00\r\n"):
-        raise ValidationFailed.for_field("title", "must be one line of text")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise ValidationFailed.for_field("title", f"must be at most {MAX_TITLE_LENGTH} characters")
-    return title or None
-
-
-def message_to_dict(message: Message) -> dict[str, Any]:
-    """A JSON-able form of ``message`` (for brokers between processes)."""
-    return {
-        "id": message.id,
-        "conversation_id": message.conversation_id,
-        "owner_id": message.owner_id,
-        "seq": message.seq,
-        "body": message.body,
-        "direction": message.direction.value,
-        "channel": message.channel.value,
-        "created_at": message.created_at.isoformat(),
-        "reply_to": message.reply_to,
-    }
-
-
-def message_from_dict(data: dict[str, Any]) -> Message:
-    """The inverse of :func:`message_to_dict`."""
-    return Message(
-        id=str(data["id"]),
-        conversation_id=str(data["conversation_id"]),
-        owner_id=str(data["owner_id"]),
-        seq=int(data["seq"]),
-        body=str(data["body"]),
-        direction=Direction(data["direction"]),
-        channel=Channel(data["channel"]),
-        created_at=datetime.fromisoformat(data["created_at"]),
-        reply_to=None if data.get("reply_to") is None else str(data["reply_to"]),
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
+        Index("ix_messages_owner_created", "owner_id", "created_at", "id"),
     )

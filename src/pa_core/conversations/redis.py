@@ -12,7 +12,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -21,14 +21,50 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from pa_core.conversations.models import Message, message_from_dict, message_to_dict
-from pa_core.stores.redis import create_redis_client, redis_errors
+from pa_core.conversations.base import Channel, Direction, Message
+from pa_core.kv.redis import create_redis_client, redis_errors
 
-__all__ = ["DEFAULT_CHANNEL_PREFIX", "RedisMessageBroker", "RedisSubscription"]
+__all__ = [
+    "DEFAULT_CHANNEL_PREFIX",
+    "RedisMessageBroker",
+    "RedisSubscription",
+    "message_from_dict",
+    "message_to_dict",
+]
 
 DEFAULT_CHANNEL_PREFIX = "pa:conversation"
 """Channels are ``<prefix>:<conversation id>``."""
 _CLOSE_TIMEOUT = 2.0
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """A JSON-able form of ``message`` (for brokers between processes)."""
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "owner_id": message.owner_id,
+        "seq": message.seq,
+        "body": message.body,
+        "direction": message.direction.value,
+        "channel": message.channel.value,
+        "created_at": message.created_at.isoformat(),
+        "reply_to": message.reply_to,
+    }
+
+
+def message_from_dict(data: dict[str, Any]) -> Message:
+    """The inverse of :func:`message_to_dict`."""
+    return Message(
+        id=str(data["id"]),
+        conversation_id=str(data["conversation_id"]),
+        owner_id=str(data["owner_id"]),
+        seq=int(data["seq"]),
+        body=str(data["body"]),
+        direction=Direction(data["direction"]),
+        channel=Channel(data["channel"]),
+        created_at=datetime.fromisoformat(data["created_at"]),
+        reply_to=None if data.get("reply_to") is None else str(data["reply_to"]),
+    )
 
 
 class RedisSubscription:

@@ -9,21 +9,22 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from pa_core.audit import AuditContext, AuditRecorder
+from pa_core.audit.base import AuditContext
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.clock import Clock
-from pa_core.conversations.base import ConversationRepository, MessageBroker
-from pa_core.conversations.models import (
+from pa_core.conversations.base import (
     Channel,
     Conversation,
+    ConversationRepository,
     Direction,
     Heartbeat,
     Message,
+    MessageBroker,
     NewMessage,
     SearchHit,
-    validate_body,
-    validate_title,
 )
 from pa_core.conversations.search import SearchQuery
+from pa_core.conversations.validation import validate_body, validate_title
 from pa_core.errors import NotFound, ServiceUnavailable, ValidationFailed
 from pa_core.ids import new_id
 from pa_core.pagination import Page, PageRequest

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from pa_core.clock import Clock
 from pa_core.config import Settings
-from pa_core.email.base import EmailMessage, EmailSender, delivery_failed
+from pa_core.email.base import EmailMessage, EmailSender
 from pa_core.email.console import ConsoleEmailSender
+from pa_core.email.delivery import delivery_failed
 from pa_core.email.dispatcher import MailDispatcher
 from pa_core.email.memory import MemoryOutbox
 from pa_core.email.smtp import SmtpEmailSender

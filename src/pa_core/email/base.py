@@ -2,24 +2,20 @@
 
 A sender hands one message to its backend or raises
 :class:`~pa_core.errors.ServiceUnavailable` (``dependency="email"``) after logging the
-failure through :func:`delivery_failed`. Nothing is dropped silently, and no log line
-holds a message body: bodies carry verification and reset tokens.
+failure through :func:`~pa_core.email.delivery.delivery_failed`. Nothing is dropped
+silently, and no log line holds a message body: bodies carry verification and reset tokens.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from pa_core.errors import ServiceUnavailable, ValidationFailed
+from pa_core.errors import ValidationFailed
 
-__all__ = ["EmailMessage", "EmailSender", "delivery_failed", "logger"]
-
-logger = logging.getLogger("pa_core.email")
-"""The logger every sender reports failures to."""
+__all__ = ["EmailMessage", "EmailSender"]
 
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -78,18 +74,3 @@ class EmailSender(Protocol):
                 without its body); ``dependency`` is ``"email"``.
         """
         ...
-
-
-def delivery_failed(message: EmailMessage, backend: str, reason: str) -> ServiceUnavailable:
-    """Log a failed delivery (recipient, subject, reason; never the body) and build the error.
-
-    The caller raises the result, chained: ``raise delivery_failed(...) from exc``.
-    """
-    logger.error(
-        "email delivery failed: backend=%s to=%s subject=%r reason=%s",
-        backend,
-        message.to,
-        message.subject,
-        reason,
-    )
-    return ServiceUnavailable("The email could not be sent; try again later.", dependency="email")

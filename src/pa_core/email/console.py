@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from pa_core.email.base import EmailMessage, delivery_failed
+from pa_core.email.base import EmailMessage
+from pa_core.email.delivery import delivery_failed
 
 __all__ = ["ConsoleEmailSender"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pa_core.email.base import EmailMessage, delivery_failed
+from pa_core.email.base import EmailMessage
+from pa_core.email.delivery import delivery_failed
 
 __all__ = ["MemoryOutbox"]
 

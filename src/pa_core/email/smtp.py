@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Literal
 import anyio.to_thread
 
 from pa_core.clock import Clock, SystemClock
-from pa_core.email.base import EmailMessage, delivery_failed
+from pa_core.email.base import EmailMessage
+from pa_core.email.delivery import delivery_failed
 from pa_core.errors import ImproperlyConfigured
 
 if TYPE_CHECKING:

@@ -5,15 +5,17 @@ The primitives (:class:`TotpService`, :class:`SmsCodeService`,
 and :class:`MfaGate` combine them into enrolment and the two-step login.
 """
 
-from pa_core.mfa.backup_codes import BackupCodes, BackupCodeStore, MemoryBackupCodeStore
-from pa_core.mfa.devices import (
-    DeviceTrust,
-    MemoryTrustedDeviceStore,
+from pa_core.mfa.backup_codes import BackupCodes
+from pa_core.mfa.base import (
+    BackupCodeStore,
+    FactorKind,
+    MfaFactor,
+    MfaFactorStore,
     TrustedDevice,
     TrustedDeviceStore,
 )
-from pa_core.mfa.factors import FactorKind, MemoryMfaFactorStore, MfaFactor, MfaFactorStore
-from pa_core.mfa.phone import SmsDestinationPolicy, mask_phone, normalize_phone
+from pa_core.mfa.devices import DeviceTrust
+from pa_core.mfa.memory import MemoryBackupCodeStore, MemoryMfaFactorStore, MemoryTrustedDeviceStore
 from pa_core.mfa.service import (
     RECENT_LOGIN,
     InvalidConfirmationCode,
@@ -26,6 +28,7 @@ from pa_core.mfa.service import (
 )
 from pa_core.mfa.sms_codes import SendLimit, SmsCodeLimits, SmsCodeService
 from pa_core.mfa.totp import TotpService
+from pa_core.phones import SmsDestinationPolicy, mask_phone, normalize_phone
 
 __all__ = [
     "RECENT_LOGIN",

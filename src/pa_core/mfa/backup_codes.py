@@ -6,8 +6,8 @@ enough that a keyed hash (HMAC-SHA256) is the right way to store them: no slow
 password hash is needed, and a stolen table is useless without the key.
 
 :class:`BackupCodes` generates, normalises and hashes codes; a
-:class:`BackupCodeStore` keeps the hashes of each user's current set and spends
-each one at most once. :class:`MemoryBackupCodeStore` is the embedded one.
+:class:`~pa_core.mfa.base.BackupCodeStore` keeps the hashes of each user's
+current set and spends each one at most once.
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ import hmac
 import re
 import secrets
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
 
 from pa_core.errors import ImproperlyConfigured, InvalidMfaCode
+from pa_core.mfa.base import BackupCodeStore
 
 __all__ = [
     "ALPHABET",
     "DEFAULT_COUNT",
     "DEFAULT_LENGTH",
     "KEY_PURPOSE",
-    "BackupCodeStore",
     "BackupCodes",
-    "MemoryBackupCodeStore",
 ]
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -47,57 +45,6 @@ _MIN_LENGTH = 8
 _MIN_KEY_LENGTH = 16
 _MAX_INPUT_LENGTH = 64
 _SEPARATORS = re.compile(r"[\s-]")
-
-
-@runtime_checkable
-class BackupCodeStore(Protocol):
-    """Holds the hashes of each user's current backup codes; spends each at most once.
-
-    Backends raise :class:`pa_core.errors.ServiceUnavailable` when they cannot be reached.
-    """
-
-    async def replace(self, user_id: str, hashes: Sequence[str]) -> None:
-        """Make ``hashes`` the user's set, voiding every earlier code (an empty set removes all).
-
-        Args:
-            user_id: the owner.
-            hashes: distinct hashes from :meth:`BackupCodes.hash`.
-        """
-        ...
-
-    async def consume(self, user_id: str, code_hash: str) -> bool:
-        """Spend the code with ``code_hash``; whether it was there (one caller wins)."""
-        ...
-
-    async def remaining(self, user_id: str) -> int:
-        """How many unspent codes the user has (0 for a user without a set)."""
-        ...
-
-
-class MemoryBackupCodeStore:
-    """Backup-code hashes in a dict; atomic under the tasks of one event loop."""
-
-    def __init__(self) -> None:
-        self._sets: dict[str, set[str]] = {}
-
-    async def replace(self, user_id: str, hashes: Sequence[str]) -> None:
-        """Make ``hashes`` the user's set."""
-        if hashes:
-            self._sets[user_id] = set(hashes)
-        else:
-            self._sets.pop(user_id, None)
-
-    async def consume(self, user_id: str, code_hash: str) -> bool:
-        """Spend one code."""
-        codes = self._sets.get(user_id)
-        if codes is None or code_hash not in codes:
-            return False
-        codes.remove(code_hash)
-        return True
-
-    async def remaining(self, user_id: str) -> int:
-        """Unspent codes left."""
-        return len(self._sets.get(user_id, ()))
 
 
 class BackupCodes:

@@ -5,8 +5,8 @@ only its keyed hash (HMAC-SHA256), so a copy of the table lets nobody in. A
 token is good for :data:`DEFAULT_TRUST_TTL` unless revoked earlier: one by one,
 or all at once (logout-all, password change or reset).
 
-:class:`DeviceTrust` holds those rules over a :class:`TrustedDeviceStore`;
-:class:`MemoryTrustedDeviceStore` is the embedded store.
+:class:`DeviceTrust` holds those rules over a
+:class:`~pa_core.mfa.base.TrustedDeviceStore`.
 """
 
 from __future__ import annotations
@@ -14,21 +14,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from datetime import timedelta
 
 from pa_core.clock import Clock
 from pa_core.errors import ImproperlyConfigured, NotFound
 from pa_core.ids import new_id
+from pa_core.mfa.base import TrustedDevice, TrustedDeviceStore
 
 __all__ = [
     "DEFAULT_TRUST_TTL",
     "KEY_PURPOSE",
     "DeviceTrust",
-    "MemoryTrustedDeviceStore",
-    "TrustedDevice",
-    "TrustedDeviceStore",
 ]
 
 DEFAULT_TRUST_TTL = timedelta(days=30)
@@ -41,97 +37,6 @@ _TOKEN_BYTES = 32
 _MIN_KEY_LENGTH = 16
 _MAX_TOKEN_LENGTH = 256
 _MAX_USER_AGENT = 512
-
-
-@dataclass(frozen=True, slots=True)
-class TrustedDevice:
-    """One remembered device of one user (the token itself is never stored)."""
-
-    id: str
-    user_id: str
-    token_hash: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None = None
-    user_agent: str | None = None
-    last_used_at: datetime | None = None
-
-    def alive(self, now: datetime) -> bool:
-        """Neither revoked nor expired at ``now``."""
-        return self.revoked_at is None and now < self.expires_at
-
-
-@runtime_checkable
-class TrustedDeviceStore(Protocol):
-    """Keeps remembered devices by the hash of their token.
-
-    Backends raise :class:`pa_core.errors.ServiceUnavailable` when they cannot be reached.
-    """
-
-    async def add(self, device: TrustedDevice) -> None:
-        """Store a new device."""
-        ...
-
-    async def get_by_hash(self, token_hash: str) -> TrustedDevice | None:
-        """The device whose token has ``token_hash`` (alive or not), or ``None``."""
-        ...
-
-    async def list_for_user(self, user_id: str, now: datetime) -> list[TrustedDevice]:
-        """The user's devices alive at ``now``, newest first."""
-        ...
-
-    async def touch(self, device_id: str, now: datetime) -> None:
-        """Record a use of the device."""
-        ...
-
-    async def revoke(self, user_id: str, device_id: str, now: datetime) -> bool:
-        """Revoke one live device of the user; whether there was one to revoke."""
-        ...
-
-    async def revoke_all(self, user_id: str, now: datetime) -> int:
-        """Revoke every live device of the user; how many were revoked."""
-        ...
-
-
-class MemoryTrustedDeviceStore:
-    """Devices in a dict; atomic under the tasks of one event loop."""
-
-    def __init__(self) -> None:
-        self._devices: dict[str, TrustedDevice] = {}
-
-    async def add(self, device: TrustedDevice) -> None:
-        """Store a new device."""
-        self._devices[device.id] = device
-
-    async def get_by_hash(self, token_hash: str) -> TrustedDevice | None:
-        """The device with this token hash."""
-        return next((d for d in self._devices.values() if d.token_hash == token_hash), None)
-
-    async def list_for_user(self, user_id: str, now: datetime) -> list[TrustedDevice]:
-        """Live devices of the user, newest first."""
-        live = [d for d in self._devices.values() if d.user_id == user_id and d.alive(now)]
-        return sorted(live, key=lambda d: (d.created_at, d.id), reverse=True)
-
-    async def touch(self, device_id: str, now: datetime) -> None:
-        """Record a use."""
-        device = self._devices.get(device_id)
-        if device is not None:
-            self._devices[device_id] = replace(device, last_used_at=now)
-
-    async def revoke(self, user_id: str, device_id: str, now: datetime) -> bool:
-        """Revoke one live device."""
-        device = self._devices.get(device_id)
-        if device is None or device.user_id != user_id or not device.alive(now):
-            return False
-        self._devices[device_id] = replace(device, revoked_at=now)
-        return True
-
-    async def revoke_all(self, user_id: str, now: datetime) -> int:
-        """Revoke every live device of the user."""
-        live = [d for d in self._devices.values() if d.user_id == user_id and d.alive(now)]
-        for device in live:
-            self._devices[device.id] = replace(device, revoked_at=now)
-        return len(live)
 
 
 class DeviceTrust:

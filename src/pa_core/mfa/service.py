@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal, get_args
 
 from pa_core.accounts import AccountService, TokenPair
-from pa_core.audit import AuditContext, AuditRecorder, Outcome
+from pa_core.audit.base import AuditContext, Outcome
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.errors import (
     Conflict,
@@ -39,16 +40,16 @@ from pa_core.errors import (
     ValidationFailed,
 )
 from pa_core.ids import new_id
-from pa_core.mfa.backup_codes import BackupCodes, BackupCodeStore
-from pa_core.mfa.devices import DeviceTrust, TrustedDevice
-from pa_core.mfa.factors import FactorKind, MfaFactor, MfaFactorStore
-from pa_core.mfa.phone import mask_phone, normalize_phone
+from pa_core.kv.base import KeyValueStore
+from pa_core.mfa.backup_codes import BackupCodes
+from pa_core.mfa.base import BackupCodeStore, FactorKind, MfaFactor, MfaFactorStore, TrustedDevice
+from pa_core.mfa.devices import DeviceTrust
 from pa_core.mfa.sms_codes import SmsCodeService
 from pa_core.mfa.totp import TotpService
+from pa_core.phones import mask_phone, normalize_phone
 from pa_core.ratelimit import FailureBackoff, RateLimit, RateLimiter
-from pa_core.stores.base import KeyValueStore
 from pa_core.tokens import Claims, TokenPurpose
-from pa_core.users import User
+from pa_core.users.base import User
 
 __all__ = [
     "DEFAULT_VERIFY_PER_TOKEN",

@@ -1,11 +1,11 @@
 """One-time codes sent by text message: to confirm a phone number, or as a second factor.
 
 :class:`SmsCodeService` keeps at most one live code per ``(purpose, subject)``
-in a :class:`~pa_core.stores.KeyValueStore` (Redis in production), stored as an
+in a :class:`~pa_core.kv.base.KeyValueStore` (Redis in production), stored as an
 HMAC, never in clear. A code lives :data:`DEFAULT_CODE_TTL`, allows
 :data:`DEFAULT_MAX_ATTEMPTS` tries and is spent by its first correct use.
 Against SMS pumping, a code goes only to a mobile number of an allowed country
-(:class:`~pa_core.mfa.phone.SmsDestinationPolicy`), sending is rate limited per
+(:class:`~pa_core.phones.SmsDestinationPolicy`), sending is rate limited per
 subject and per phone number (:class:`SmsCodeLimits`), and the whole service
 sends at most ``codes_per_day`` codes per UTC day (:data:`DEFAULT_CODES_PER_DAY`).
 The code never reaches a log.
@@ -25,9 +25,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from pa_core.clock import Clock
 from pa_core.errors import ImproperlyConfigured, InvalidMfaCode, RateLimited
-from pa_core.mfa.phone import SmsDestinationPolicy, mask_phone
+from pa_core.kv.base import KeyValueStore
+from pa_core.phones import SmsDestinationPolicy, mask_phone
 from pa_core.sms import SmsSender
-from pa_core.stores.base import KeyValueStore
 
 __all__ = [
     "CODE_DIGITS",

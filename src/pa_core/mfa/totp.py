@@ -10,7 +10,7 @@ two ways, for the two places the last use can live:
   (``UPDATE ... SET last_step = :new WHERE last_step IS NULL OR last_step < :new``)
   and treats "no row updated" as a replay.
 * :meth:`TotpService.verify_and_consume` does the same atomically on a
-  :class:`~pa_core.stores.KeyValueStore` (memory or Redis), see its docstring.
+  :class:`~pa_core.kv.base.KeyValueStore` (memory or Redis), see its docstring.
 
 Secrets are base32 text while in use and encrypted at rest:
 :meth:`TotpService.encrypt_secret` / :meth:`TotpService.decrypt_secret`.
@@ -31,7 +31,7 @@ import segno
 from pa_core.clock import Clock
 from pa_core.crypto import FieldEncryptor
 from pa_core.errors import ImproperlyConfigured, InvalidInput, InvalidMfaCode
-from pa_core.stores.base import KeyValueStore
+from pa_core.kv.base import KeyValueStore
 
 __all__ = [
     "DEFAULT_DIGITS",

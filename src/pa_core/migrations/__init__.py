@@ -14,7 +14,7 @@ import anyio
 from alembic import command
 from alembic.config import Config
 
-from pa_core.stores.sqlalchemy.database import ensure_sqlite_directory
+from pa_core.database.engine import ensure_sqlite_directory
 
 __all__ = [
     "VERSIONS_DIR",

@@ -11,7 +11,8 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from pa_core.stores.sqlalchemy.models import Base, UTCDateTime
+from pa_core.database.schema import UTCDateTime
+from pa_core.migrations.models import Base  # with every table of pa_core registered
 
 config = context.config
 target_metadata = [Base.metadata, *config.attributes.get("extra_metadata", [])]

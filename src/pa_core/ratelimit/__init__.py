@@ -1,6 +1,6 @@
 """Rate limits (:class:`RateLimiter`) and brute-force back-off (:class:`FailureBackoff`)."""
 
-from pa_core.ratelimit.base import (
+from pa_core.ratelimit.backoff import (
     DEFAULT_BASE_DELAY,
     DEFAULT_FAILURE_WINDOW,
     DEFAULT_MAX_DELAY,
@@ -11,9 +11,8 @@ from pa_core.ratelimit.base import (
     BackoffScope,
     FailureBackoff,
     Lockout,
-    RateLimit,
-    RateLimiter,
 )
+from pa_core.ratelimit.limits import RateLimit, RateLimiter
 
 __all__ = [
     "DEFAULT_BASE_DELAY",

@@ -4,11 +4,13 @@ Start with :data:`~pa_core.rbac.registry.DEFAULT_REGISTRY` (``user`` < ``premium
 < ``administrator``), check with :class:`~pa_core.rbac.service.PermissionService`,
 guard service methods with :func:`~pa_core.rbac.decorators.requires`, and change
 roles through :class:`~pa_core.rbac.admin.RoleAdministration`. The SQL store is
-``pa_core.stores.sqlalchemy.roles.SqlRoleStore``.
+``pa_core.rbac.sqlalchemy.SqlRoleStore``.
 """
 
 from pa_core.rbac.admin import RoleAdministration
+from pa_core.rbac.base import RoleStore
 from pa_core.rbac.decorators import requires
+from pa_core.rbac.memory import MemoryRoleStore
 from pa_core.rbac.ownership import Owned, OwnedResource, OwnerId, Subject, owner_of, trusted_owner
 from pa_core.rbac.registry import (
     ADMINISTRATOR,
@@ -23,7 +25,7 @@ from pa_core.rbac.registry import (
     default_registry,
 )
 from pa_core.rbac.service import Grants, PermissionService
-from pa_core.rbac.store import MemoryRoleStore, RoleStore, sync_registry
+from pa_core.rbac.sync import sync_registry
 
 __all__ = [
     "ADMINISTRATOR",

@@ -14,15 +14,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from pa_core.audit import AuditContext, AuditEvent, AuditFilter, AuditLog, AuditRecorder, Outcome
+from pa_core.audit.base import AuditContext, AuditEvent, AuditFilter, AuditLog, Outcome
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.clock import Clock
 from pa_core.errors import LastAdministrator, NotFound, ValidationFailed
+from pa_core.kv.locks import held_lock
 from pa_core.pagination import Page, PageRequest
+from pa_core.rbac.base import RoleStore
 from pa_core.rbac.registry import ADMINISTRATOR, Permission, Registry, Role
 from pa_core.rbac.service import PermissionService
-from pa_core.rbac.store import RoleStore, sync_registry
-from pa_core.stores.locks import held_lock
-from pa_core.users import User, UserRepository
+from pa_core.rbac.sync import sync_registry
+from pa_core.users.base import User, UserRepository
 
 ROLE_CHANGE_LOCK = "rbac:role-change"
 """The lock every change of a user's roles holds."""

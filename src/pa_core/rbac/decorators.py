@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from pa_core.audit import AuditContext
+from pa_core.audit.base import AuditContext
 from pa_core.rbac.service import PermissionService
 
 __all__ = ["PRINCIPAL_ARGUMENT", "SERVICE_ATTRIBUTE", "requires"]

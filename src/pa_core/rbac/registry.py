@@ -8,7 +8,7 @@ parents, and a cycle is refused.
 
 The registry is immutable: :meth:`Registry.with_role` and
 :meth:`Registry.with_permission` return a new, validated registry. The same type
-describes what a :class:`~pa_core.rbac.store.RoleStore` holds, so roles defined at
+describes what a :class:`~pa_core.rbac.base.RoleStore` holds, so roles defined at
 run time are checked by exactly the same rules.
 """
 

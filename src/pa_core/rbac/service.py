@@ -1,7 +1,7 @@
 """Permission checks with an in-process cache that every process invalidates together.
 
 Effective permissions (a user's roles with everything they inherit) are cached in
-the process. A version counter in the shared :class:`~pa_core.stores.KeyValueStore`
+the process. A version counter in the shared :class:`~pa_core.kv.base.KeyValueStore`
 (Redis in a multi-process deployment) is read once per :meth:`PermissionService.grants_for`
 call, i.e. once per request: when any process changes a role it bumps the counter,
 and every process drops its cache at its next request. One key-value round trip
@@ -17,12 +17,13 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
-from pa_core.audit import AuditContext, AuditRecorder, Outcome
+from pa_core.audit.base import AuditContext, Outcome
+from pa_core.audit.recorder import AuditRecorder
 from pa_core.errors import PermissionDenied
+from pa_core.kv.base import KeyValueStore
+from pa_core.rbac.base import RoleStore
 from pa_core.rbac.ownership import Owned, Subject
 from pa_core.rbac.registry import Registry, any_variant
-from pa_core.rbac.store import RoleStore
-from pa_core.stores.base import KeyValueStore
 
 __all__ = [
     "DEFAULT_CACHE_SIZE",

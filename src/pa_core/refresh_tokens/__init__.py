@@ -10,15 +10,17 @@ from pa_core.refresh_tokens.base import (
     MAX_TOKEN_LENGTH,
     TOKEN_BYTES,
     RefreshToken,
-    RefreshTokenService,
     RefreshTokenStore,
-    ReuseHandler,
     RotateResult,
     RotateStatus,
+)
+from pa_core.refresh_tokens.memory import MemoryRefreshTokenStore
+from pa_core.refresh_tokens.service import (
+    RefreshTokenService,
+    ReuseHandler,
     hash_token,
     new_refresh_token,
 )
-from pa_core.refresh_tokens.memory import MemoryRefreshTokenStore
 
 __all__ = [
     "DEFAULT_REFRESH_TOKEN_TTL",

@@ -23,8 +23,8 @@ from typing import Final
 
 from redis.asyncio import Redis
 
+from pa_core.kv.redis import create_redis_client, redis_errors
 from pa_core.refresh_tokens.base import RotateResult, RotateStatus
-from pa_core.stores.redis import create_redis_client, redis_errors
 
 __all__ = ["DEFAULT_NAMESPACE", "DEPENDENCY", "RedisRefreshTokenStore"]
 
@@ -105,7 +105,7 @@ class RedisRefreshTokenStore:
     """Refresh-token store on Redis; every operation is one atomic script.
 
     Args:
-        client: An async client; use :func:`~pa_core.stores.redis.create_redis_client`
+        client: An async client; use :func:`~pa_core.kv.redis.create_redis_client`
             (or :meth:`from_url`) so that a hung server fails fast.
         namespace: Prefix of every key of the store.
     """

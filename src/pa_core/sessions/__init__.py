@@ -9,11 +9,10 @@ from pa_core.sessions.base import (
     DEFAULT_SESSION_TTL,
     TOUCH_INTERVAL,
     Session,
-    SessionService,
     SessionStore,
-    new_session_id,
 )
 from pa_core.sessions.memory import MemorySessionStore
+from pa_core.sessions.service import SessionService, new_session_id
 from pa_core.sessions.watch import WATCH_INTERVAL, SessionEnd, SessionWatch
 
 __all__ = [

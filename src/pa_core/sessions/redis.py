@@ -25,8 +25,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from pa_core.kv.redis import create_redis_client, redis_errors
 from pa_core.sessions.base import TOUCH_INTERVAL, Session
-from pa_core.stores.redis import create_redis_client, redis_errors
 
 __all__ = ["DEFAULT_EPOCH_KEY", "DEFAULT_NAMESPACE", "DEPENDENCY", "RedisSessionStore"]
 
@@ -201,7 +201,7 @@ class RedisSessionStore:
     """Session store on Redis with an atomic per-user index.
 
     Args:
-        client: An async client; use :func:`~pa_core.stores.redis.create_redis_client`
+        client: An async client; use :func:`~pa_core.kv.redis.create_redis_client`
             (or :meth:`from_url`) so that a hung server fails fast instead of
             hanging requests.
         namespace: Prefix of every key of the store.

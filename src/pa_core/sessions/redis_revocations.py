@@ -23,9 +23,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from pa_core.errors import ServiceUnavailable
+from pa_core.kv.redis import redis_errors
 from pa_core.sessions.cache import RevocationHandler
 from pa_core.sessions.redis import DEFAULT_EPOCH_KEY, RedisSessionStore
-from pa_core.stores.redis import redis_errors
 
 __all__ = ["DEFAULT_CHANNEL", "HEARTBEAT", "STALENESS", "RedisRevocationChannel"]
 

@@ -29,7 +29,7 @@ import anyio
 from pa_core.errors import InvalidToken
 
 if TYPE_CHECKING:
-    from pa_core.sessions.base import SessionService
+    from pa_core.sessions.service import SessionService
 
 __all__ = ["WATCH_INTERVAL", "SessionEnd", "SessionWatch"]
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
 import pa_sms.migrations  # noqa: F401  (registers the migrations that create these tables)
-from pa_core.stores.sqlalchemy.models import Base
+from pa_core.database.schema import Base
 
 __all__ = [
     "DecimalText",

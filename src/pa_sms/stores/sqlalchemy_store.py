@@ -19,8 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pa_core.database import Database, database_errors
 from pa_core.errors import Conflict, NotFound
-from pa_core.stores.sqlalchemy import Database, database_errors
 from pa_sms.models import (
     TERMINAL_STATUSES,
     Direction,

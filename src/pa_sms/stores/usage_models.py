@@ -25,7 +25,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pa_core.stores.sqlalchemy.models import Base
+from pa_core.database.schema import Base
 from pa_sms.stores.sqlalchemy_models import SmsMessageRow
 
 __all__ = [

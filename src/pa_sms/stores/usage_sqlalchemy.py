@@ -41,7 +41,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pa_core.clock import Clock
-from pa_core.stores.sqlalchemy import Database
+from pa_core.database import Database
 from pa_sms.pricing import (
     MICROS,
     HeldNumber,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from pa_core.rbac.registry import DEFAULT_REGISTRY
-from pa_core.stores.sqlalchemy.roles import registry_rows
+from pa_core.rbac.sqlalchemy import registry_rows
 
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
