@@ -268,8 +268,10 @@ async def test_a_lock_ends_after_its_delay(store: KeyValueStore, elapse: Elapse)
     guard = backoff(store)
     for _ in range(3):
         await fail(guard)
+    with pytest.raises(RateLimited):  # locked until the delay has passed...
+        await guard.reserve("alice", "ip-a")
     await elapse(SHORT)
-    await succeed(guard)
+    await succeed(guard)  # ...and free again after it
 
 
 async def test_each_failure_beyond_the_limit_doubles_the_lock_up_to_the_maximum(
@@ -303,8 +305,10 @@ async def test_a_success_clears_failures_and_lock(store: KeyValueStore, elapse: 
     guard = backoff(store)
     for _ in range(3):
         await fail(guard)
+    with pytest.raises(RateLimited):  # locked until the delay has passed...
+        await guard.reserve("alice", "ip-a")
     await elapse(SHORT)
-    await succeed(guard)
+    await succeed(guard)  # ...and free again after it
     assert await guard.failures("alice", "ip-a") == 0
     assert await fail(guard) is None
 
@@ -313,6 +317,8 @@ async def test_accounts_are_throttled_apart(store: KeyValueStore) -> None:
     guard = backoff(store, base_delay=timedelta(minutes=1), max_delay=timedelta(hours=1))
     for _ in range(3):
         await fail(guard, "alice")
+    with pytest.raises(RateLimited):
+        await guard.reserve("alice", "ip-a")
     await succeed(guard, "bob")
 
 
