@@ -87,22 +87,6 @@ class AccountService:
         mail = mail or MailDispatcher(email)
         spent = SpentTokens(one_time)
         self.notices = SecurityNotices(email, templates, clock)
-        """Mails the security notice of each change (the MFA flows send theirs with it)."""
-        self.registration = Registration(
-            users=users,
-            hasher=hasher,
-            policy=policy,
-            tokens=tokens,
-            spent=spent,
-            email=email,
-            templates=templates,
-            mail=mail,
-            limiter=limiter,
-            limits=limits,
-            audit=audit,
-            clock=clock,
-            times=times,
-        )
         self.sign_in = SignIn(
             users=users,
             hasher=hasher,
@@ -125,41 +109,94 @@ class AccountService:
             clock=clock,
             second_factor=second_factor,
         )
-        new_password = NewPassword(
-            users=users, hasher=hasher, policy=policy, audit=audit, clock=clock
+        self.registration = self._registration(policy, spent, email, templates, mail)
+        self.password_reset, self.password_change = self._password_flows(
+            policy,
+            spent,
+            fingerprint_key,
+            templates,
+            mail,
+            reconfirm_backoff or default_reconfirm_backoff(one_time),
         )
-        self.password_reset = PasswordReset(
-            users=users,
+
+    def _registration(
+        self,
+        policy: PasswordPolicy,
+        spent: SpentTokens,
+        email: EmailSender,
+        templates: EmailTemplates,
+        mail: MailDispatcher,
+    ) -> Registration:
+        """Registration over the stores, limits and clock that :attr:`sign_in` holds."""
+        shared = self.sign_in
+        return Registration(
+            users=shared.users,
+            hasher=shared.hasher,
+            policy=policy,
+            tokens=shared.tokens,
+            spent=spent,
+            email=email,
+            templates=templates,
+            mail=mail,
+            limiter=shared.limiter,
+            limits=shared.limits,
+            audit=shared.audit,
+            clock=shared.clock,
+            times=shared.times,
+        )
+
+    def _password_flows(
+        self,
+        policy: PasswordPolicy,
+        spent: SpentTokens,
+        fingerprint_key: bytes,
+        templates: EmailTemplates,
+        mail: MailDispatcher,
+        reconfirm_backoff: FailureBackoff,
+    ) -> tuple[PasswordReset, PasswordChange]:
+        """The reset and change flows over the stores, limits and clock of :attr:`sign_in`."""
+        shared = self.sign_in
+        new_password = NewPassword(
+            users=shared.users,
+            hasher=shared.hasher,
+            policy=policy,
+            audit=shared.audit,
+            clock=shared.clock,
+        )
+        reset = PasswordReset(
+            users=shared.users,
             new_password=new_password,
-            tokens=tokens,
+            tokens=shared.tokens,
             spent=spent,
             fingerprint_key=fingerprint_key,
             templates=templates,
             mail=mail,
-            limiter=limiter,
-            limits=limits,
-            login_backoff=login_backoff,
+            limiter=shared.limiter,
+            limits=shared.limits,
+            login_backoff=shared.login_backoff,
             sign_out=self.sign_out,
             notices=self.notices,
-            audit=audit,
-            clock=clock,
-            times=times,
+            audit=shared.audit,
+            clock=shared.clock,
+            times=shared.times,
         )
-        self.password_change = PasswordChange(
-            users=users,
+        confirmation = PasswordConfirmation(
+            hasher=shared.hasher,
+            backoff=reconfirm_backoff,
+            sessions=shared.sessions,
+            refresh_tokens=shared.refresh_tokens,
+            audit=shared.audit,
+            clock=shared.clock,
+            notify=self.notices.send,
+        )
+        change = PasswordChange(
+            users=shared.users,
             new_password=new_password,
-            confirmation=PasswordConfirmation(
-                hasher=hasher,
-                backoff=reconfirm_backoff or default_reconfirm_backoff(one_time),
-                sessions=sessions,
-                refresh_tokens=refresh_tokens,
-                audit=audit,
-                clock=clock,
-                notify=self.notices.send,
-            ),
+            confirmation=confirmation,
             sign_out=self.sign_out,
             notices=self.notices,
         )
+        return reset, change
 
     # --- what callers read ---------------------------------------------------
 
