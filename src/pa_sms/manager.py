@@ -149,23 +149,7 @@ class NumberManager:
         """
         if self.users is not None and await self.users.get(user_id) is None:
             raise NotFound(f"no user {user_id}")
-        offers = await self.provider.search(
-            country, area_code, sms=True, limit=PROVISION_CANDIDATES
-        )
-        bought: ProvisionedNumber | None = None
-        for offer in offers:
-            try:
-                bought = await self.provider.provision(
-                    offer.phone_number,
-                    sms_url=self.inbound_url,
-                    sms_fallback_url=self.fallback_url,
-                    sms_method=self.method,
-                )
-                break
-            except NumberUnavailable:
-                continue
-        if bought is None:
-            raise NumberUnavailable("no SMS-capable number is available there")
+        bought = await self._buy(country, area_code)
         now = self.clock.now()
         number = PhoneNumber(
             id=new_id(now),
@@ -188,6 +172,27 @@ class NumberManager:
         _logger.info("number %s provisioned for user %s", mask_phone(number.phone_number), user_id)
         await self._record("sms.number.provisioned", number, actor_id, context)
         return number
+
+    async def _buy(self, country: str, area_code: str | None) -> ProvisionedNumber:
+        """The first of the offered numbers still for sale, bought with our webhooks set.
+
+        Raises:
+            NumberUnavailable: none of the candidates could be bought.
+        """
+        offers = await self.provider.search(
+            country, area_code, sms=True, limit=PROVISION_CANDIDATES
+        )
+        for offer in offers:
+            try:
+                return await self.provider.provision(
+                    offer.phone_number,
+                    sms_url=self.inbound_url,
+                    sms_fallback_url=self.fallback_url,
+                    sms_method=self.method,
+                )
+            except NumberUnavailable:
+                continue
+        raise NumberUnavailable("no SMS-capable number is available there")
 
     async def _record(
         self,
@@ -268,44 +273,11 @@ class NumberManager:
         for number in ours:
             remote = owned.get(number.provider_sid)
             if remote is None:
-                if repair:
-                    await self.store.release_number(number.id, now)
-                    await self._record(
-                        "sms.number.released", number, None, None, reason="missing_at_provider"
-                    )
-                items.append(
-                    DriftItem(
-                        "missing_at_provider",
-                        number.phone_number,
-                        number.provider_sid,
-                        "the account no longer owns this number",
-                        number_id=number.id,
-                        repaired=repair,
-                    )
-                )
+                items.append(await self._missing_at_provider(number, now, repair))
                 continue
-            detail = self._mismatch(remote)
-            if detail is None:
-                await self.store.save_webhook(self._webhook(number, now))
-                continue
-            if repair:
-                await self.provider.update_webhooks(
-                    number.provider_sid,
-                    sms_url=self.inbound_url,
-                    sms_fallback_url=self.fallback_url,
-                    sms_method=self.method,
-                )
-            await self.store.save_webhook(self._webhook(number, now, None if repair else detail))
-            items.append(
-                DriftItem(
-                    "webhook_mismatch",
-                    number.phone_number,
-                    number.provider_sid,
-                    detail,
-                    number_id=number.id,
-                    repaired=repair,
-                )
-            )
+            mismatch = await self._check_webhooks(number, remote, now, repair)
+            if mismatch is not None:
+                items.append(mismatch)
         known = {n.provider_sid for n in ours}
         items.extend(
             DriftItem(
@@ -325,6 +297,49 @@ class NumberManager:
                 " (repaired)" * item.repaired,
             )
         return ReconcileReport(checked_at=now, checked=len(ours), items=items)
+
+    async def _missing_at_provider(
+        self, number: PhoneNumber, now: datetime, repair: bool
+    ) -> DriftItem:
+        """A number of ours the account no longer owns; released here when repairing."""
+        if repair:
+            await self.store.release_number(number.id, now)
+            await self._record(
+                "sms.number.released", number, None, None, reason="missing_at_provider"
+            )
+        return DriftItem(
+            "missing_at_provider",
+            number.phone_number,
+            number.provider_sid,
+            "the account no longer owns this number",
+            number_id=number.id,
+            repaired=repair,
+        )
+
+    async def _check_webhooks(
+        self, number: PhoneNumber, remote: ProvisionedNumber, now: datetime, repair: bool
+    ) -> DriftItem | None:
+        """Record the check of the number's webhooks; the drift found (set right if repairing)."""
+        detail = self._mismatch(remote)
+        if detail is None:
+            await self.store.save_webhook(self._webhook(number, now))
+            return None
+        if repair:
+            await self.provider.update_webhooks(
+                number.provider_sid,
+                sms_url=self.inbound_url,
+                sms_fallback_url=self.fallback_url,
+                sms_method=self.method,
+            )
+        await self.store.save_webhook(self._webhook(number, now, None if repair else detail))
+        return DriftItem(
+            "webhook_mismatch",
+            number.phone_number,
+            number.provider_sid,
+            detail,
+            number_id=number.id,
+            repaired=repair,
+        )
 
     def _mismatch(self, remote: ProvisionedNumber) -> str | None:
         found = []

@@ -38,9 +38,9 @@ from pa_sms.logsafe import mask_phone
 from pa_sms.models import TERMINAL_STATUSES, Direction, SmsRecord
 from pa_sms.pricing import SegmentPricing
 from pa_sms.quotas import QuotaGuard
-from pa_sms.segments import estimate_cost
+from pa_sms.segments import SegmentInfo, estimate_cost
 from pa_sms.stores.base import SmsStore
-from pa_sms.transports.base import OutboundSms, SmsTransport, validate_outbound
+from pa_sms.transports.base import OutboundSms, SendResult, SmsTransport, validate_outbound
 
 __all__ = [
     "DEFAULT_PRICE_BATCH",
@@ -227,11 +227,24 @@ class OutboundSender:
         if self.quota is not None and user_id is not None and not allow_opted_out:
             await self.quota.check(user_id, info.segments)
         await self.limiter.acquire(from_number, info.segments)
+        result = await self._deliver(message)
+        record = self._log_record(message, info, result, user_id=user_id, number_id=number_id)
+        await self.store.add_message(record)
+        return record
+
+    async def _deliver(self, message: OutboundSms) -> SendResult:
+        """Hand ``message`` to the transport, retrying retryable failures with back-off.
+
+        Raises:
+            RecipientOptedOut: the provider refused (21610); the opt-out is recorded.
+            SmsRetryableError: still failing after every retry.
+            SmsProviderError: a permanent refusal.
+        """
+        from_number, to = message.from_, message.to
         attempt = 1
         while True:
             try:
-                result = await self.transport.send(message)
-                break
+                return await self.transport.send(message)
             except RecipientOptedOut:
                 await self.store.set_opt_out(from_number, to, self.clock.now())
                 raise
@@ -249,14 +262,25 @@ class OutboundSender:
                 )
                 await self._sleep(delay)
                 attempt += 1
+
+    def _log_record(
+        self,
+        message: OutboundSms,
+        info: SegmentInfo,
+        result: SendResult,
+        *,
+        user_id: str | None,
+        number_id: str | None,
+    ) -> SmsRecord:
+        """The log record of a sent message, priced by the provider or estimated."""
         now = self.clock.now()
         segments = result.segments or info.segments
-        record = SmsRecord(
+        return SmsRecord(
             id=new_id(now),
             sid=result.sid,
             direction="outbound",
-            from_number=from_number,
-            to_number=to,
+            from_number=message.from_,
+            to_number=message.to,
             user_id=user_id,
             number_id=number_id,
             segments=segments,
@@ -267,11 +291,9 @@ class OutboundSender:
             error_code=result.error_code,
             price=result.price,
             price_unit=result.price_unit if result.price is not None else None,
-            estimated_cost=self.estimate("outbound", to, segments),
+            estimated_cost=self.estimate("outbound", message.to, segments),
             completed_at=now if result.status in TERMINAL_STATUSES else None,
         )
-        await self.store.add_message(record)
-        return record
 
     async def send_as_user(self, user_id: str, from_number: str, to: str, body: str) -> SmsRecord:
         """Send from one of ``user_id``'s own active numbers, never anyone else's.

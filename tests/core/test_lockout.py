@@ -32,7 +32,7 @@ from pa_core.errors import (
 )
 from pa_core.kv import KeyValueStore, MemoryKeyValueStore
 from pa_core.kv.redis import RedisKeyValueStore
-from pa_core.mfa.service import MfaMethod
+from pa_core.mfa import MfaMethod
 from pa_core.pagination import PageRequest
 from pa_core.passwords import PasswordHasher
 from pa_core.ratelimit import FailureBackoff, RateLimit
@@ -86,10 +86,9 @@ def hasher() -> CountingHasher:
 
 @pytest.fixture
 def world(clock: FrozenClock, kv: KeyValueStore, hasher: CountingHasher) -> World:
-    built = build(clock, kv=kv, hasher=hasher)
     # The per-address request limit is not what these tests are about.
-    built.accounts.limits = AccountLimits(login_per_ip=RateLimit(10_000, timedelta(minutes=1)))
-    return built
+    limits = AccountLimits(login_per_ip=RateLimit(10_000, timedelta(minutes=1)))
+    return build(clock, kv=kv, hasher=hasher, limits=limits)
 
 
 def at(ip: str) -> AuditContext:
@@ -154,7 +153,7 @@ async def test_a_hundred_concurrent_wrong_codes_over_many_mfa_tokens_are_evaluat
         for _ in range(100)
     ]
     evaluated = 0
-    check_method = world.mfa._check_method
+    check_method = world.mfa.challenge._check_method
 
     async def counting_check(user: User, method: str, code: str) -> MfaMethod:
         nonlocal evaluated
@@ -162,7 +161,7 @@ async def test_a_hundred_concurrent_wrong_codes_over_many_mfa_tokens_are_evaluat
         await anyio.sleep(0.001)  # the factor store's round trip (a database in production)
         return await check_method(user, method, code)
 
-    world.mfa._check_method = counting_check  # type: ignore[method-assign]
+    world.mfa.challenge._check_method = counting_check  # type: ignore[method-assign]
 
     async def guess(n: int) -> None:
         await world.mfa.verify_login(tokens[n], "totp", "000000", context=at(STRANGER))
@@ -225,7 +224,9 @@ async def test_a_strangers_wrong_codes_do_not_stop_the_owners_second_step_from_e
 
 async def test_many_addresses_lock_the_second_step_account_wide(world: World) -> None:
     user, _, _ = await user_with_totp(world)
-    world.mfa.backoff = FailureBackoff(world.mfa.one_time, name="mfa", max_failures_account=20)
+    world.mfa.challenge.backoff = FailureBackoff(
+        world.mfa.challenge.one_time, name="mfa", max_failures_account=20
+    )
 
     async def guess(n: int) -> None:
         token = world.accounts.tokens.issue(TokenPurpose.MFA, user.id, timedelta(minutes=5))
@@ -246,7 +247,7 @@ async def test_resetting_the_password_lets_the_owner_in_again(world: World) -> N
         TokenPurpose.PASSWORD_RESET,
         user.id,
         timedelta(hours=1),
-        extra={"pwd": world.accounts._password_fingerprint(user)},
+        extra={"pwd": world.accounts.password_reset.fingerprint(user)},
     )
     await world.accounts.reset_password(reset.token, "a brand new passphrase", context=at(OWNER))
     result = await world.accounts.login(EMAIL, "a brand new passphrase", context=at(OWNER))

@@ -110,9 +110,7 @@ async def test_no_more_sends_run_at_once_than_allowed() -> None:
 
 
 def world_mailing_through(clock: FrozenClock, sender: HeldSender | MemoryOutbox) -> World:
-    world = build(clock)
-    world.accounts.mail = MailDispatcher(sender)
-    return world
+    return build(clock, mail=MailDispatcher(sender))
 
 
 async def test_forgot_password_answers_before_a_slow_server_takes_the_mail(

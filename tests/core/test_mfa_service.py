@@ -8,12 +8,12 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from pa_core.accounts import AccountService, MfaChallenge, TokenPair
+from pa_core.accounts import AccountLimits, AccountService, MfaChallenge, TokenPair
 from pa_core.audit import AuditFilter, AuditRecorder, MemoryAuditLog, Outcome
 from pa_core.clock import FrozenClock
 from pa_core.config import Settings
 from pa_core.crypto import FieldEncryptor
-from pa_core.email import EmailTemplates, MemoryOutbox
+from pa_core.email import EmailTemplates, MailDispatcher, MemoryOutbox
 from pa_core.errors import (
     Conflict,
     ImproperlyConfigured,
@@ -86,8 +86,13 @@ def build(
     *,
     kv: KeyValueStore | None = None,
     hasher: PasswordHasher | None = None,
+    limits: AccountLimits | None = None,
+    mail: MailDispatcher | None = None,
 ) -> World:
-    """The account and MFA services over ``kv`` (memory by default) with ``hasher``."""
+    """The account and MFA services over ``kv`` (memory by default) with ``hasher``.
+
+    ``limits`` and ``mail`` replace the account flows' defaults.
+    """
     settings = Settings(_env_file=None, secret_key=SECRET)
     kv = kv or MemoryKeyValueStore(clock)
     audit = AuditRecorder(MemoryAuditLog(), clock)
@@ -113,7 +118,9 @@ def build(
         audit=audit,
         clock=clock,
         fingerprint_key=settings.purpose_key("password-fingerprint"),
+        limits=limits,
         second_factor=gate,
+        mail=mail,
     )
     phone = Phone()
     mfa = MfaService(

@@ -1,8 +1,10 @@
 """Second factors: TOTP authenticator apps, codes by SMS, backup codes, remembered devices.
 
 The primitives (:class:`TotpService`, :class:`SmsCodeService`,
-:class:`BackupCodes`) generate, store safely and verify; :class:`MfaService`
-and :class:`MfaGate` combine them into enrolment and the two-step login.
+:class:`BackupCodes`) generate, store safely and verify; the flows of
+:mod:`pa_core.mfa.flows` (enrolment per factor, management, the login
+challenge) combine them, :class:`MfaService` composes the flows, and
+:class:`MfaGate` is what the login reads.
 """
 
 from pa_core.mfa.backup_codes import BackupCodes
@@ -15,17 +17,10 @@ from pa_core.mfa.base import (
     TrustedDeviceStore,
 )
 from pa_core.mfa.devices import DeviceTrust
+from pa_core.mfa.flows import RECENT_LOGIN, InvalidConfirmationCode, MfaLogin, TotpSetup
+from pa_core.mfa.gate import MfaGate, MfaMethod, MfaStatus
 from pa_core.mfa.memory import MemoryBackupCodeStore, MemoryMfaFactorStore, MemoryTrustedDeviceStore
-from pa_core.mfa.service import (
-    RECENT_LOGIN,
-    InvalidConfirmationCode,
-    MfaGate,
-    MfaLogin,
-    MfaMethod,
-    MfaService,
-    MfaStatus,
-    TotpSetup,
-)
+from pa_core.mfa.service import MfaService
 from pa_core.mfa.sms_codes import SendLimit, SmsCodeLimits, SmsCodeService
 from pa_core.mfa.totp import TotpService
 from pa_core.phones import SmsDestinationPolicy, mask_phone, normalize_phone

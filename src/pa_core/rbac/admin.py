@@ -85,13 +85,7 @@ class RoleAdministration:
         """
         if await self.users.get(user_id) is None:
             raise NotFound("no such user")
-        wanted = tuple(sorted(set(roles)))
-        if len(wanted) > MAX_ROLES_PER_USER:
-            raise ValidationFailed.for_field("roles", f"at most {MAX_ROLES_PER_USER} roles")
-        catalogue = await self.roles.load()
-        unknown = [name for name in wanted if not catalogue.has_role(name)]
-        if unknown:
-            raise ValidationFailed.for_field("roles", f"unknown roles: {', '.join(unknown)}")
+        wanted = await self._known_roles(roles)
         # One role change at a time (across processes on Redis), so two administrators
         # removing each other cannot both pass the last-administrator check.
         async with held_lock(self.permissions.kv, ROLE_CHANGE_LOCK):
@@ -132,6 +126,21 @@ class RoleAdministration:
                 )
         await self.permissions.invalidate()
         return updated
+
+    async def _known_roles(self, roles: Sequence[str]) -> tuple[str, ...]:
+        """``roles`` sorted without repeats, if there are few enough and each one exists.
+
+        Raises:
+            ValidationFailed: too many roles, or an unknown one (field ``roles``).
+        """
+        wanted = tuple(sorted(set(roles)))
+        if len(wanted) > MAX_ROLES_PER_USER:
+            raise ValidationFailed.for_field("roles", f"at most {MAX_ROLES_PER_USER} roles")
+        catalogue = await self.roles.load()
+        unknown = [name for name in wanted if not catalogue.has_role(name)]
+        if unknown:
+            raise ValidationFailed.for_field("roles", f"unknown roles: {', '.join(unknown)}")
+        return wanted
 
     async def grant(
         self, actor_id: str | None, user_id: str, role: str, *, context: AuditContext | None = None
