@@ -28,8 +28,8 @@ from pa_sms.agents import (
 )
 from pa_sms.jobs import InProcessJobQueue, JobQueue
 from pa_sms.jobs_redis import RedisJobQueue
-from pa_sms.manager import NumberManager
 from pa_sms.numbers import MemoryNumberProvider, NumberProvider
+from pa_sms.numbers.manager import NumberManager
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
 from pa_sms.router import SmsRouter
 from pa_sms.stores.sqlalchemy_store import SqlSmsStore
@@ -125,7 +125,7 @@ def _provider(transport: SmsTransport) -> NumberProvider:
     """Twilio's numbers when sending through Twilio (sharing its client), else in memory."""
     client = getattr(transport, "client", None)
     if client is not None:
-        from pa_sms.numbers import TwilioNumberProvider
+        from pa_sms.numbers.twilio import TwilioNumberProvider
 
         return TwilioNumberProvider(client)
     return MemoryNumberProvider()

@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from pa_sms.models import Direction
-from pa_sms.numbers import country_of
+from pa_sms.numbers.checks import country_of
 
 __all__ = [
     "DEFAULT_CURRENCY",

@@ -27,6 +27,7 @@ MODULES = [
     "pa_core.mfa",
     "pa_core.migrations",
     "pa_sms",
+    "pa_sms.numbers",
     "pa_sms.transports",
     "pa_sms.segments",
 ]

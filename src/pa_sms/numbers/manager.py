@@ -1,6 +1,6 @@
 """The number manager: a number per user, bought with its webhooks set, released, reconciled.
 
-:class:`NumberManager` joins the provider (:class:`~pa_sms.numbers.NumberProvider`)
+:class:`NumberManager` joins the provider (:class:`~pa_sms.numbers.base.NumberProvider`)
 and our records (:class:`~pa_sms.stores.base.SmsStore`):
 
 - :meth:`~NumberManager.provision` buys an SMS-capable number for a user with
@@ -31,7 +31,7 @@ from pa_core.users import UserRepository
 from pa_sms.errors import NumberUnavailable
 from pa_sms.logsafe import mask_phone
 from pa_sms.models import PhoneNumber, WebhookConfig
-from pa_sms.numbers import AvailableNumber, NumberProvider, ProvisionedNumber, SmsMethod
+from pa_sms.numbers.base import AvailableNumber, NumberProvider, ProvisionedNumber, SmsMethod
 from pa_sms.stores.base import SmsStore
 
 __all__ = [
