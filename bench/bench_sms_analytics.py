@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pa_sms.stores.sqlalchemy_models  # noqa: F401  (the SMS tables and their migrations)
+import pa_sms.records.models  # noqa: F401  (the SMS tables and their migrations)
 from examples.litestar_app.schemas_sms_usage import AnalyticsOut
 from pa_core.clock import SystemClock
 from pa_core.migrations import upgrade

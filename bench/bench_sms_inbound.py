@@ -52,8 +52,8 @@ from pa_core.ids import new_id  # noqa: E402
 from pa_core.migrations import upgrade  # noqa: E402
 from pa_core.stores.sqlalchemy import Database, SqlUserRepository  # noqa: E402
 from pa_core.users import User  # noqa: E402
-from pa_sms.models import PhoneNumber, WebhookConfig  # noqa: E402
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore  # noqa: E402
+from pa_sms.records.base import PhoneNumber, WebhookConfig  # noqa: E402
+from pa_sms.records.sqlalchemy import SqlSmsStore  # noqa: E402
 from pa_sms.webhooks import compute_signature, webhook_auth_token  # noqa: E402
 
 PG_SERVER = os.environ.get("PA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -17,8 +17,8 @@ from pa_sms.jobs import InProcessJobQueue
 from pa_sms.numbers import MemoryNumberProvider
 from pa_sms.numbers.manager import NumberManager
 from pa_sms.outbound import OutboundSender
+from pa_sms.records import MemorySmsStore
 from pa_sms.router import SmsRouter
-from pa_sms.stores import MemorySmsStore
 from pa_sms.transports import RecordingTransport
 from pa_sms.webhooks import TwilioSignatureVerifier
 

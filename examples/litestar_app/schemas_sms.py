@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from examples.litestar_app.schemas import _In, rfc3339
-from pa_sms.models import PhoneNumber
+from pa_sms.records.base import PhoneNumber
 
 __all__ = ["AdminNumberOut", "CapabilitiesOut", "NumberOut", "NumbersOut", "ProvisionIn"]
 

@@ -31,8 +31,8 @@ from pa_sms.jobs_redis import RedisJobQueue
 from pa_sms.numbers import MemoryNumberProvider, NumberProvider
 from pa_sms.numbers.manager import NumberManager
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
+from pa_sms.records.sqlalchemy import SqlSmsStore
 from pa_sms.router import SmsRouter
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore
 from pa_sms.transports import SmsTransport
 from pa_sms.webhooks import (
     INBOUND_PATH,

@@ -1,6 +1,6 @@
 """The usage log's rollups: daily counts and costs per user and per number, and their contract.
 
-The raw log is the message log (:class:`~pa_sms.models.SmsRecord`, one row per
+The raw log is the message log (:class:`~pa_sms.records.base.SmsRecord`, one row per
 message with its segments, status, real price and estimate). From it the
 :class:`UsageStore` keeps two daily rollups, days taken in the reporting
 timezone:
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from pa_sms.models import SmsRecord
 from pa_sms.pricing import HeldNumber, SegmentPricing, to_micros
+from pa_sms.records.base import SmsRecord
 
 __all__ = [
     "DELIVERED_STATUSES",

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pa_core.clock import FrozenClock
-from pa_sms.models import SmsRecord
+from pa_sms.records.base import SmsRecord
 from pa_sms.usage import UsageCounts
 from tests.sms.usage_support import (
     A_NUMBER,

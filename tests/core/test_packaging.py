@@ -28,6 +28,7 @@ MODULES = [
     "pa_core.migrations",
     "pa_sms",
     "pa_sms.numbers",
+    "pa_sms.records",
     "pa_sms.transports",
     "pa_sms.segments",
 ]

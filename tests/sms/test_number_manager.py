@@ -19,7 +19,7 @@ from pa_sms.errors import NumberUnavailable
 from pa_sms.numbers import MemoryNumberProvider, NumberProvider
 from pa_sms.numbers.manager import NumberManager
 from pa_sms.numbers.twilio import TwilioNumberProvider
-from pa_sms.stores import MemorySmsStore
+from pa_sms.records import MemorySmsStore
 from tests.sms.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pa_sms.models import SmsRecord
 from pa_sms.pricing import (
     HeldNumber,
     SegmentPricing,
@@ -19,6 +18,7 @@ from pa_sms.pricing import (
     rental_total,
     to_micros,
 )
+from pa_sms.records.base import SmsRecord
 from pa_sms.usage import message_usage
 from tests.sms.usage_support import utc
 

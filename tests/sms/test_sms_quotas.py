@@ -20,7 +20,7 @@ from pa_sms.quotas import (
     QuotaNotice,
     next_month,
 )
-from pa_sms.stores import MemorySmsStore
+from pa_sms.records import MemorySmsStore
 from pa_sms.stores.usage_memory import MemoryUsageStore
 from pa_sms.transports import RecordingTransport
 from tests.sms.usage_support import utc

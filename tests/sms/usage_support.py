@@ -28,10 +28,10 @@ import pytest
 from pa_core.clock import FrozenClock
 from pa_core.stores.sqlalchemy import Database, SqlUserRepository
 from pa_core.users import User
-from pa_sms.models import PhoneNumber, SmsRecord, WebhookConfig
 from pa_sms.pricing import SegmentPricing
-from pa_sms.stores import MemorySmsStore, SmsStore
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore
+from pa_sms.records import MemorySmsStore, SmsStore
+from pa_sms.records.base import PhoneNumber, SmsRecord, WebhookConfig
+from pa_sms.records.sqlalchemy import SqlSmsStore
 from pa_sms.stores.usage_memory import MemoryUsageStore
 from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
 from pa_sms.usage import UsageStore

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pa_core.clock import Clock
-from pa_sms.models import SmsRecord
 from pa_sms.pricing import HeldNumber, SegmentPricing, local_day
-from pa_sms.stores.memory import MemorySmsStore
+from pa_sms.records.base import SmsRecord
+from pa_sms.records.memory import MemorySmsStore
 from pa_sms.usage import (
     DailyNumberUsage,
     DailyUserUsage,

@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pa_core.stores.sqlalchemy.models import Base
-from pa_sms.stores.sqlalchemy_models import SmsMessageRow
+from pa_sms.records.models import SmsMessageRow
 
 __all__ = [
     "SmsQuotaNoticeRow",

@@ -50,7 +50,7 @@ from pa_sms.pricing import (
     local_day,
     to_micros,
 )
-from pa_sms.stores.sqlalchemy_models import PhoneNumberRow, SmsMessageRow
+from pa_sms.records.models import PhoneNumberRow, SmsMessageRow
 from pa_sms.stores.usage_memory import REFRESH_OVERLAP
 from pa_sms.stores.usage_models import (
     SmsQuotaNoticeRow,
