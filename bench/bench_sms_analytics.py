@@ -40,9 +40,9 @@ from examples.litestar_app.schemas_sms_usage import AnalyticsOut
 from pa_core.clock import SystemClock
 from pa_core.migrations import upgrade
 from pa_core.stores.sqlalchemy import Database
-from pa_sms.analytics import UsageAnalytics, UsageReport
-from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
-from pa_sms.usage import GROUP_BY, GroupBy
+from pa_sms.usage.base import GROUP_BY, GroupBy
+from pa_sms.usage.reports import UsageAnalytics, UsageReport
+from pa_sms.usage.sqlalchemy import SqlUsageStore
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DATABASE = "pa_bench_sms_analytics"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
-from pa_sms.analytics import ReportLine, UsageReport
+from pa_sms.usage.reports import ReportLine, UsageReport
 
 __all__ = ["AnalyticsLineOut", "AnalyticsOut", "UsageDayOut", "UsageOut", "UsageTotalsOut"]
 

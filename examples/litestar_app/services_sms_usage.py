@@ -23,10 +23,10 @@ from pa_core.email import EmailMessage, EmailSender
 from pa_core.rbac import PermissionService
 from pa_core.stores.sqlalchemy import Database
 from pa_core.users import UserRepository
-from pa_sms.analytics import UsageAnalytics
-from pa_sms.pricing import SegmentPricing
-from pa_sms.quotas import PermissionQuotaPolicy, QuotaGuard, QuotaNotice, QuotaNotifier
-from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.quotas import PermissionQuotaPolicy, QuotaGuard, QuotaNotice, QuotaNotifier
+from pa_sms.usage.reports import UsageAnalytics
+from pa_sms.usage.sqlalchemy import SqlUsageStore
 
 __all__ = [
     "QUOTA_NOTICE_SUBJECT",

@@ -35,12 +35,12 @@ from pa_core.errors import NotFound, PermissionDenied
 from pa_core.ids import new_id
 from pa_sms.errors import RecipientOptedOut, SmsRetryableError
 from pa_sms.logsafe import mask_phone
-from pa_sms.pricing import SegmentPricing
-from pa_sms.quotas import QuotaGuard
 from pa_sms.records.base import Direction, SmsRecord, SmsStore
 from pa_sms.records.statuses import TERMINAL_STATUSES
 from pa_sms.segments import estimate_cost
 from pa_sms.transports.base import OutboundSms, SmsTransport, validate_outbound
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.quotas import QuotaGuard
 
 __all__ = [
     "DEFAULT_PRICE_BATCH",

@@ -29,6 +29,7 @@ MODULES = [
     "pa_sms",
     "pa_sms.numbers",
     "pa_sms.records",
+    "pa_sms.usage",
     "pa_sms.transports",
     "pa_sms.segments",
 ]

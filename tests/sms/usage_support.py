@@ -28,13 +28,13 @@ import pytest
 from pa_core.clock import FrozenClock
 from pa_core.stores.sqlalchemy import Database, SqlUserRepository
 from pa_core.users import User
-from pa_sms.pricing import SegmentPricing
 from pa_sms.records import MemorySmsStore, SmsStore
 from pa_sms.records.base import PhoneNumber, SmsRecord, WebhookConfig
 from pa_sms.records.sqlalchemy import SqlSmsStore
-from pa_sms.stores.usage_memory import MemoryUsageStore
-from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
-from pa_sms.usage import UsageStore
+from pa_sms.usage.base import UsageStore
+from pa_sms.usage.memory import MemoryUsageStore
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.sqlalchemy import SqlUsageStore
 from tests.conftest import migrated_database
 
 ALICE, BOB = "01alice0000000000000000000", "01bob000000000000000000000"

@@ -17,7 +17,7 @@ from examples.litestar_app.schemas_sms_usage import AnalyticsOut, UsageOut
 from examples.litestar_app.services import Services
 from pa_core.auth import Principal
 from pa_core.rbac import Permissions
-from pa_sms.analytics import parse_day, parse_format, parse_group_by
+from pa_sms.usage.reports import parse_day, parse_format, parse_group_by
 
 __all__ = ["CSV_MEDIA_TYPE", "SmsAnalyticsController", "SmsUsageController"]
 

@@ -1,1 +1,0 @@
-"""Temporary: the usage stores, until they move to pa_sms.usage."""
