@@ -38,7 +38,8 @@ from pa_sms.logsafe import mask_phone
 from pa_sms.records.base import Direction, SmsRecord, SmsStore
 from pa_sms.records.statuses import TERMINAL_STATUSES
 from pa_sms.segments import estimate_cost
-from pa_sms.transports.base import OutboundSms, SmsTransport, validate_outbound
+from pa_sms.transports.base import OutboundSms, SmsTransport
+from pa_sms.transports.shared import validate_outbound
 from pa_sms.usage.pricing import SegmentPricing
 from pa_sms.usage.quotas import QuotaGuard
 

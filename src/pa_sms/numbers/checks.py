@@ -14,7 +14,7 @@ import phonenumbers
 
 from pa_core.errors import ValidationFailed
 from pa_sms.numbers.base import MAX_SEARCH_LIMIT
-from pa_sms.transports.base import E164_PATTERN
+from pa_sms.transports.shared import E164_PATTERN
 
 __all__ = ["check_number", "check_search", "check_webhooks", "country_of"]
 

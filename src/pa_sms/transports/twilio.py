@@ -40,7 +40,8 @@ from pa_sms.errors import (
     SmsRetryableError,
 )
 from pa_sms.logsafe import mask_numbers_in
-from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
+from pa_sms.transports.base import OutboundSms, SendResult
+from pa_sms.transports.shared import TextSenderMixin, validate_outbound
 from pa_sms.webhooks import MESSAGE_SID, require_provider_sid
 
 if TYPE_CHECKING:
