@@ -31,6 +31,7 @@ from examples.litestar_app.controllers.sms import (
 )
 from examples.litestar_app.controllers.sms_usage import SmsAnalyticsController, SmsUsageController
 from examples.litestar_app.controllers.users import UsersController
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.json_body import AppRequest
 from examples.litestar_app.metrics import metrics_controllers
@@ -41,7 +42,6 @@ from examples.litestar_app.services import build_services
 from pa_core import __version__
 from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
-from pa_core.config import Settings
 
 __all__ = ["MAX_BODY_BYTES", "create_app", "freeze_startup_objects"]
 
@@ -67,9 +67,9 @@ def freeze_startup_objects() -> None:
         gc.freeze()
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+def create_app(settings: AppSettings | None = None, clock: Clock | None = None) -> Litestar:
     """Build the app; services are created at start-up and closed at shut-down."""
-    settings = settings or Settings()
+    settings = settings or AppSettings()
     settings.check_production()
 
     @asynccontextmanager

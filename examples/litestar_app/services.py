@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.schemas import MfaOut, UserOut
 from examples.litestar_app.services_conversations import (
     AssistantServices,
@@ -23,7 +24,6 @@ from pa_core.accounts import AccountLimits, AccountService, AccountTimes
 from pa_core.audit import AuditRecorder
 from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
-from pa_core.config import Settings
 from pa_core.email import (
     EmailSender,
     EmailTemplates,
@@ -58,7 +58,7 @@ __all__ = ["Services", "build_services"]
 class Services:
     """Everything the routes need, built from the settings."""
 
-    settings: Settings
+    settings: AppSettings
     clock: Clock
     database: Database
     kv: KeyValueStore
@@ -99,7 +99,7 @@ class _Stores:
     close: Callable[[], Awaitable[None]]
 
 
-def _stores(settings: Settings, clock: Clock) -> _Stores:
+def _stores(settings: AppSettings, clock: Clock) -> _Stores:
     """Redis when ``PA_REDIS_URL`` is set (one client shared), else in-memory."""
     if settings.redis_url:
         from pa_core.refresh_tokens.redis import RedisRefreshTokenStore
@@ -120,7 +120,7 @@ def _stores(settings: Settings, clock: Clock) -> _Stores:
     return _Stores(memory, MemorySessionStore(), MemoryRefreshTokenStore(), memory.close)
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: AppSettings) -> Database:
     return Database(
         settings.effective_database_url,
         pool_size=settings.db_pool_size,
@@ -136,7 +136,7 @@ def _database(settings: Settings) -> Database:
 
 @asynccontextmanager
 async def build_services(
-    settings: Settings, clock: Clock | None = None, email: EmailSender | None = None
+    settings: AppSettings, clock: Clock | None = None, email: EmailSender | None = None
 ) -> AsyncIterator[Services]:
     """Create the services for ``settings`` (migrating first if configured); close them after."""
     settings.check_production()

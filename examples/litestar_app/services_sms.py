@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.errors import ImproperlyConfigured
 from pa_core.stores import KeyValueStore
 from pa_core.stores.sqlalchemy import Database
@@ -131,7 +131,7 @@ def _provider(transport: SmsTransport) -> NumberProvider:
     return MemoryNumberProvider()
 
 
-def _queue(settings: Settings) -> SmsJobQueue:
+def _queue(settings: AppSettings) -> SmsJobQueue:
     """``PA_SMS_JOB_QUEUE``: this process's memory, or a Redis stream shared by workers."""
     if settings.sms_job_queue == "redis":
         if not settings.redis_url:
@@ -147,7 +147,7 @@ def _queue(settings: Settings) -> SmsJobQueue:
 
 
 def build_sms_services(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     database: Database,

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.services_sms import SmsServices
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.email import EmailMessage, EmailSender
 from pa_core.rbac import PermissionService
 from pa_core.stores.sqlalchemy import Database
@@ -94,14 +93,13 @@ def _email_notifier(users: UserRepository, email: EmailSender) -> QuotaNotifier:
     return notify
 
 
-def pricing_from_settings(settings: Settings) -> SegmentPricing:
+def pricing_from_settings(settings: AppSettings) -> SegmentPricing:
     """The per-segment prices of ``PA_SMS_PRICE_PER_SEGMENT`` and ``PA_SMS_SEGMENT_PRICES``."""
-    overrides = json.loads(settings.sms_segment_prices) if settings.sms_segment_prices else {}
-    return SegmentPricing.parse(settings.sms_price_per_segment, overrides, settings.sms_currency)
+    return settings.segment_pricing
 
 
 def build_sms_usage_services(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     database: Database,

@@ -19,6 +19,7 @@ from litestar.datastructures import State
 from examples.litestar_app.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.controllers.health import health, ready
 from examples.litestar_app.controllers.sms import SmsWebhookController
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.deps import dependencies
 from examples.litestar_app.json_body import AppRequest
 from examples.litestar_app.problems import exception_handlers
@@ -27,7 +28,6 @@ from examples.litestar_app.security_headers import add_security_headers
 from examples.litestar_app.services import build_services
 from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_sms.webhooks import WEBHOOK_MAX_BODY_BYTES
 
 __all__ = ["SMS_MAX_BODY_BYTES", "create_sms_app"]
@@ -36,9 +36,9 @@ SMS_MAX_BODY_BYTES = WEBHOOK_MAX_BODY_BYTES
 """Twilio's webhook forms are small; anything larger is refused with ``413``."""
 
 
-def create_sms_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+def create_sms_app(settings: AppSettings | None = None, clock: Clock | None = None) -> Litestar:
     """The SMS webhook service; services are created at start-up and closed at shut-down."""
-    settings = settings or Settings()
+    settings = settings or AppSettings()
     settings.check_production()
 
     @asynccontextmanager

@@ -40,7 +40,7 @@ from pa_sms.errors import InvalidWebhookSignature, SmsProviderError
 from pa_sms.logsafe import mask_phone
 
 if TYPE_CHECKING:
-    from pa_core.config import Settings
+    from pa_sms.config import SmsSettings
 
 __all__ = [
     "ACCOUNT_SID",
@@ -308,7 +308,7 @@ async def read_webhook_form(
     return parse_webhook_form(body)
 
 
-def webhook_auth_token(settings: Settings) -> str:
+def webhook_auth_token(settings: SmsSettings) -> str:
     """The token webhooks are verified with: ``PA_TWILIO_AUTH_TOKEN``, else a development key.
 
     With the console or memory transport and no Twilio credentials, the token is

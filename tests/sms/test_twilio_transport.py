@@ -13,8 +13,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from pa_core.config import Settings
 from pa_core.errors import Conflict, ImproperlyConfigured, NotFound, ServiceUnavailable
+from pa_sms.config import SmsSettings
 from pa_sms.errors import (
     InvalidPhoneNumber,
     NumberUnavailable,
@@ -48,7 +48,7 @@ def sms(to: str = RECIPIENT, body: str = "Water the plants", callback: str | Non
     return OutboundSms(to=to, from_=SENDER, body=body, status_callback=callback)
 
 
-def settings(fake: FakeTwilio, **overrides: Any) -> Settings:
+def settings(fake: FakeTwilio, **overrides: Any) -> SmsSettings:
     values: dict[str, Any] = {
         "twilio_account_sid": fake.state.account_sid,
         "twilio_auth_token": SecretStr(fake.state.auth_token),
@@ -57,7 +57,7 @@ def settings(fake: FakeTwilio, **overrides: Any) -> Settings:
         "public_base_url": "https://pa.example",
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return SmsSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 # --- what goes to Twilio --------------------------------------------------------------

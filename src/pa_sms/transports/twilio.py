@@ -45,7 +45,7 @@ from pa_sms.transports.shared import TextSenderMixin, validate_outbound
 from pa_sms.webhooks import MESSAGE_SID, require_provider_sid
 
 if TYPE_CHECKING:
-    from pa_core.config import Settings
+    from pa_sms.config import SmsSettings
 
 __all__ = [
     "DEFAULT_STATUS_CALLBACK_PATH",
@@ -198,7 +198,7 @@ class TwilioTransport(TextSenderMixin):
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, status_callback: str | None = None
+        cls, settings: SmsSettings, *, status_callback: str | None = None
     ) -> TwilioTransport:
         """Build from ``PA_TWILIO_*`` settings; call it inside the running event loop.
 
