@@ -28,6 +28,7 @@ from pa_sms.transports.twilio import (
     DEFAULT_STATUS_CALLBACK_PATH,
     TwilioTransport,
     build_twilio_client,
+    provider_price,
     twilio_errors,
 )
 from tests.sms.fake_twilio import FakeTwilio
@@ -319,3 +320,18 @@ async def test_the_base_url_overrides_edge_and_region(fake_twilio: FakeTwilio) -
         assert (client.edge, client.region) == (None, None)
     finally:
         await client.http_client.close()
+
+
+@pytest.mark.parametrize(
+    ("reported", "price"),
+    [("-0.00790", Decimal("0.00790")), ("1.15", Decimal("1.15")), (None, None), ("", None)],
+    ids=["message debit", "number price", "absent", "empty"],
+)
+def test_a_twilio_price_is_read_as_a_positive_cost_by_one_parser(
+    reported: str | None, price: Decimal | None
+) -> None:
+    assert provider_price(reported) == price
+
+
+def test_a_malformed_twilio_price_is_unknown() -> None:
+    assert provider_price("n/a") is None

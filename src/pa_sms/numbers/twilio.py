@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from twilio.base import values
@@ -18,7 +18,7 @@ from pa_sms.numbers.base import (
     SmsMethod,
 )
 from pa_sms.numbers.checks import check_number, check_search, check_webhooks, country_of
-from pa_sms.transports.twilio import twilio_errors
+from pa_sms.transports.twilio import provider_price, twilio_errors
 from pa_sms.webhooks import PHONE_NUMBER_SID, require_provider_sid
 
 __all__ = ["TwilioNumberProvider"]
@@ -30,13 +30,6 @@ def _capabilities(raw: Mapping[str, Any] | None) -> dict[str, bool]:
     for key in ("sms", "mms", "voice"):
         caps.setdefault(key, False)
     return caps
-
-
-def _price(value: object) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
 
 
 def _provisioned(instance: Any) -> ProvisionedNumber:
@@ -154,7 +147,7 @@ class TwilioNumberProvider:
             return None, None
         for entry in record.phone_number_prices or []:
             if entry.get("number_type") == LOCAL_NUMBER_TYPE:
-                price = _price(entry.get("current_price"))
+                price = provider_price(entry.get("current_price"))
                 unit = str(record.price_unit).upper() if record.price_unit else None
                 return price, unit if price is not None else None
         return None, None

@@ -59,6 +59,7 @@ __all__ = [
     "TwilioTransport",
     "build_twilio_client",
     "map_twilio_error",
+    "provider_price",
     "twilio_errors",
 ]
 
@@ -152,7 +153,11 @@ def build_twilio_client(
     return client
 
 
-def _decimal(value: object) -> Decimal | None:
+def provider_price(value: object) -> Decimal | None:
+    """A price as Twilio reports it, as a positive amount; ``None`` when absent or malformed.
+
+    Message prices come negative (a debit), number prices positive: both are costs.
+    """
     if value is None or value == "":
         return None
     try:
@@ -167,7 +172,7 @@ def _result(instance: Any) -> SendResult:
         sid=require_provider_sid(MESSAGE_SID, instance.sid),
         status=str(instance.status),
         segments=int(segments) if segments not in (None, "") else 0,
-        price=_decimal(instance.price),
+        price=provider_price(instance.price),
         price_unit=instance.price_unit.upper() if instance.price_unit else None,
         error_code=instance.error_code,
     )
