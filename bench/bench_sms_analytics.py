@@ -35,14 +35,14 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pa_sms.stores.sqlalchemy_models  # noqa: F401  (the SMS tables and their migrations)
+import pa_sms.records.models  # noqa: F401  (the SMS tables and their migrations)
 from examples.litestar_app.sms.schemas import AnalyticsOut
 from pa_core.clock import SystemClock
 from pa_core.database import Database
 from pa_core.migrations import upgrade
-from pa_sms.analytics import UsageAnalytics, UsageReport
-from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
-from pa_sms.usage import GROUP_BY, GroupBy
+from pa_sms.usage.base import GROUP_BY, GroupBy
+from pa_sms.usage.reports import UsageAnalytics, UsageReport
+from pa_sms.usage.sqlalchemy import SqlUsageStore
 
 SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DATABASE = "pa_bench_sms_analytics"

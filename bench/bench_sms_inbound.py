@@ -47,14 +47,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from pa_core.config import Settings  # noqa: E402
 from pa_core.database import Database  # noqa: E402
 from pa_core.ids import new_id  # noqa: E402
 from pa_core.migrations import upgrade  # noqa: E402
 from pa_core.users import User  # noqa: E402
 from pa_core.users.sqlalchemy import SqlUserRepository  # noqa: E402
-from pa_sms.models import PhoneNumber, WebhookConfig  # noqa: E402
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore  # noqa: E402
+from pa_sms.config import SmsSettings  # noqa: E402
+from pa_sms.records.base import PhoneNumber, WebhookConfig  # noqa: E402
+from pa_sms.records.sqlalchemy import SqlSmsStore  # noqa: E402
 from pa_sms.webhooks import compute_signature, webhook_auth_token  # noqa: E402
 
 PG_SERVER = os.environ.get("PA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -277,7 +277,7 @@ async def run(args: argparse.Namespace) -> int:
         redis.Redis.from_url(REDIS_URL).flushdb()
         await asyncio.to_thread(upgrade, url)
         numbers = await seed(url, args.users)
-        settings = Settings(_env_file=None, secret_key=SECRET)  # type: ignore[call-arg]
+        settings = SmsSettings(_env_file=None, secret_key=SECRET)  # type: ignore[call-arg]
         token = webhook_auth_token(settings)
         order, unique = requests(base, token, numbers, args.messages, args.duplicates)
         app = [sys.executable, "-m", "uvicorn", "--factory", "examples.litestar_app.app:create_app"]

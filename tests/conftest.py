@@ -22,7 +22,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
-import pa_sms.stores.sqlalchemy_models  # noqa: F401 - pa_sms tables and their migrations
+import pa_sms.records.models  # noqa: F401 - pa_sms tables and their migrations
 from pa_core.clock import FrozenClock
 from pa_core.database import Database
 from pa_core.migrations import upgrade

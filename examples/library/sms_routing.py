@@ -14,11 +14,11 @@ from pa_core.clock import FrozenClock
 from pa_core.kv import MemoryKeyValueStore
 from pa_sms.agents import AgentRegistry, DefaultAgent, MemoryConversationRecorder
 from pa_sms.jobs import InProcessJobQueue
-from pa_sms.manager import NumberManager
 from pa_sms.numbers import MemoryNumberProvider
+from pa_sms.numbers.manager import NumberManager
 from pa_sms.outbound import OutboundSender
+from pa_sms.records import MemorySmsStore
 from pa_sms.router import SmsRouter
-from pa_sms.stores import MemorySmsStore
 from pa_sms.transports import RecordingTransport
 from pa_sms.webhooks import TwilioSignatureVerifier
 

@@ -12,15 +12,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from pa_core.clock import FrozenClock
-from pa_sms.analytics import UsageAnalytics
 from pa_sms.errors import QuotaExceeded
-from pa_sms.models import PhoneNumber, WebhookConfig
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
-from pa_sms.pricing import SegmentPricing
-from pa_sms.quotas import FixedQuota, QuotaGuard, QuotaNotice
-from pa_sms.stores import MemorySmsStore
-from pa_sms.stores.usage_memory import MemoryUsageStore
+from pa_sms.records import MemorySmsStore
+from pa_sms.records.base import PhoneNumber, WebhookConfig
 from pa_sms.transports import RecordingTransport
+from pa_sms.usage.memory import MemoryUsageStore
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.quotas import FixedQuota, QuotaGuard, QuotaNotice
+from pa_sms.usage.reports import UsageAnalytics
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -1,14 +1,18 @@
-"""Settings read from the environment (prefix ``PA_``) and ``.env``.
+"""``pa_core``'s settings, read from the environment (prefix ``PA_``) and ``.env``.
 
 With nothing set everything runs embedded: a SQLite file under ``./var/``,
-in-memory stores, console email and SMS, and a development secret generated once
-into ``./var/``. ``PA_ENV=production`` refuses each of those defaults, naming the
+in-memory stores, console email, and a development secret generated once into
+``./var/``. ``PA_ENV=production`` refuses each of those defaults, naming the
 setting, through :meth:`Settings.check_production`.
+
+Each layer owns its settings: this class holds only what ``pa_core`` uses;
+:class:`pa_sms.config.SmsSettings` extends it with ``pa_sms``'s, and a service
+extends that with its own (the reference app's ``AppSettings``). A subclass adds
+its checks by extending :meth:`Settings.production_problems`.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -23,7 +27,7 @@ __all__ = ["Settings"]
 
 
 class Settings(BaseSettings):
-    """Every setting of the platform; see the Configuration page for the table."""
+    """The settings ``pa_core`` reads; see the Configuration page for the table."""
 
     model_config = SettingsConfigDict(
         env_prefix="PA_",
@@ -50,9 +54,6 @@ class Settings(BaseSettings):
     # redis
     redis_url: str | None = None
     redis_timeout: float = Field(default=0.5, gt=0)
-
-    # conversations
-    sse_heartbeat_interval: float = Field(default=15.0, gt=0, le=300)
 
     # secrets and tokens
     secret_key: SecretStr | None = None
@@ -88,28 +89,6 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=10.0, gt=0)
     email_from: str = "Assistant <no-reply@localhost>"
 
-    # sms
-    sms_transport: Literal["console", "twilio", "memory"] = "console"
-    twilio_account_sid: str | None = None
-    twilio_auth_token: SecretStr | None = None
-    twilio_from_number: str | None = None
-    twilio_api_base_url: str | None = None
-    sms_segments_per_second: float = Field(default=1.0, gt=0)
-    sms_port: int = Field(default=8003, ge=1, le=65535)
-    sms_reporting_timezone: str = "UTC"
-    sms_currency: str = Field(default="USD", pattern="^[A-Z]{3}$")
-    sms_price_per_segment: Decimal = Field(default=Decimal("0.0079"), ge=0)
-    sms_segment_prices: str = ""
-    sms_number_monthly_price: Decimal = Field(default=Decimal("1.15"), ge=0)
-    sms_monthly_segment_quota_user: int = Field(default=500, ge=0)
-    sms_monthly_segment_quota_premium: int = Field(default=5000, ge=0)
-    sms_usage_refresh_seconds: int = Field(default=60, ge=1)
-    sms_job_queue: Literal["inprocess", "redis"] = "inprocess"
-    sms_worker_in_app: bool = True
-    sms_worker_concurrency: int = Field(default=8, ge=1)
-    sms_job_visibility_timeout: float = Field(default=60.0, gt=0)
-    sms_job_max_deliveries: int = Field(default=5, ge=1)
-
     # multi-factor authentication
     mfa_issuer: str = "Assistant"
     mfa_remember_device_days: int = Field(default=30, ge=1, le=365)
@@ -119,13 +98,6 @@ class Settings(BaseSettings):
     )
     sms_codes_per_day: int = Field(default=1000, ge=0)
     previous_secret_keys: SecretStr | None = None
-
-    # serving
-    trusted_proxies: str = ""
-    metrics_token: SecretStr | None = None
-    openapi_enabled: bool | None = None
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
 
     @field_validator("public_base_url")
     @classmethod
@@ -143,40 +115,6 @@ class Settings(BaseSettings):
         from pa_core.ratelimit import RateLimit
 
         RateLimit.parse(value)
-        return value
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _valid_trusted_proxies(cls, value: str) -> str:
-        from pa_core.client_address import TrustedProxies
-
-        TrustedProxies.parse(value)  # a typo fails at start, not as a silently ignored proxy
-        return value
-
-    @field_validator("sms_reporting_timezone")
-    @classmethod
-    def _valid_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r}") from exc
-        return value
-
-    @field_validator("sms_segment_prices")
-    @classmethod
-    def _valid_segment_prices(cls, value: str) -> str:
-        import json
-
-        table = json.loads(value) if value.strip() else {}
-        if not isinstance(table, dict):
-            raise ValueError('expected a JSON object such as {"GB": "0.04"}')
-        for country, price in table.items():
-            prices = price if isinstance(price, dict) else {"inbound": price, "outbound": price}
-            for direction, amount in prices.items():
-                if direction not in ("inbound", "outbound") or Decimal(str(amount)) < 0:
-                    raise ValueError(f"{country}: a direction and a price of at least 0")
         return value
 
     @field_validator("sms_code_send_limits")
@@ -218,18 +156,6 @@ class Settings(BaseSettings):
         """Migrate at start-up: ``PA_AUTO_MIGRATE``, by default on in development only."""
         return self.auto_migrate if self.auto_migrate is not None else self.env == "development"
 
-    @property
-    def serves_openapi(self) -> bool:
-        """Serve ``/schema``: ``PA_OPENAPI_ENABLED``, by default on in development only."""
-        return (
-            self.openapi_enabled if self.openapi_enabled is not None else self.env == "development"
-        )
-
-    @property
-    def serves_metrics(self) -> bool:
-        """Serve ``/metrics``: with ``PA_METRICS_TOKEN`` always, without one in development only."""
-        return self.metrics_token is not None or self.env == "development"
-
     @cached_property
     def master_secret(self) -> str:
         """The master secret: ``PA_SECRET_KEY``, or in development one kept under ``data_dir``."""
@@ -244,7 +170,10 @@ class Settings(BaseSettings):
         return derive_key(self.master_secret, purpose, length)
 
     def production_problems(self) -> list[str]:
-        """Every unsafe default in force, each naming its setting; empty when all is well."""
+        """Every unsafe default in force, each naming its setting; empty when all is well.
+
+        A subclass that adds settings extends this list (``super().production_problems()``).
+        """
         problems: list[str] = []
         secret = self.secret_key.get_secret_value() if self.secret_key else ""
         if not secret:
@@ -254,21 +183,12 @@ class Settings(BaseSettings):
                 f"PA_SECRET_KEY {weakness}; generate one with "
                 '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
             )
-        metrics_token = self.metrics_token.get_secret_value() if self.metrics_token else None
-        if metrics_token is not None and (weakness := secret_weakness(metrics_token)):
-            problems.append(f"PA_METRICS_TOKEN {weakness}")
         if not self.database_url:
             problems.append("PA_DATABASE_URL is not set (the embedded SQLite file is refused)")
         if not self.redis_url:
             problems.append("PA_REDIS_URL is not set (in-memory stores are refused)")
         if self.email_backend != "smtp":
             problems.append(f"PA_EMAIL_BACKEND is {self.email_backend!r}; production needs 'smtp'")
-        if self.sms_job_queue == "redis" and not self.redis_url:
-            problems.append("PA_SMS_JOB_QUEUE is 'redis' but PA_REDIS_URL is not set")
-        if self.sms_transport != "twilio":
-            problems.append(
-                f"PA_SMS_TRANSPORT is {self.sms_transport!r}; production needs 'twilio'"
-            )
         return problems
 
     def check_production(self) -> None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
 from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword
-from pa_sms.models import InboundSms, PhoneNumber
+from pa_sms.records.base import PhoneNumber
+from pa_sms.webhooks import InboundSms
 
 __all__ = [
     "DEFAULT_ACKNOWLEDGEMENT",

@@ -35,6 +35,7 @@ from redis.asyncio import Redis
 
 from pa_core.errors import ServiceUnavailable
 from pa_core.kv.redis import create_redis_client, redis_errors
+from pa_core.redis_values import as_text
 from pa_sms.jobs import Job, JobHandler, JobHandlers
 
 __all__ = [
@@ -61,10 +62,6 @@ DEFAULT_MAX_DELIVERIES = 5
 """Deliveries of one job (its first and the take-overs after dead workers) before it is given up."""
 
 _logger = logging.getLogger("pa_sms.jobs")
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 class RedisJobQueue:
@@ -215,7 +212,7 @@ class RedisJobQueue:
                 if not entries:
                     entries = await self._read(free)
                 for entry_id, fields in entries:
-                    self._begin(_text(entry_id), fields)
+                    self._begin(as_text(entry_id), fields)
             except ServiceUnavailable:
                 self._logger.warning("job queue: Redis is unreachable; trying again")
                 await asyncio.sleep(self.block)
@@ -251,8 +248,8 @@ class RedisJobQueue:
                 count=count,
             )
         claimed = [(i, f) for i, f in answer[1] if f]
-        gone = [_text(i) for i, f in answer[1] if not f]
-        gone += [_text(i) for i in (answer[2] if len(answer) > 2 else [])]
+        gone = [as_text(i) for i, f in answer[1] if not f]
+        gone += [as_text(i) for i in (answer[2] if len(answer) > 2 else [])]
         self._done.extend(gone)  # deleted meanwhile: nothing left to run
         if claimed:
             self._logger.warning("job queue: took over %d job(s) of a silent worker", len(claimed))
@@ -273,18 +270,18 @@ class RedisJobQueue:
                 keep.append((entry_id, fields))
                 continue
             self.handlers.failures += 1
-            kind = _text(fields.get(b"kind", fields.get("kind", b"?")))
+            kind = as_text(fields.get(b"kind", fields.get("kind", b"?")))
             self._logger.error(
                 "SMS job %s (%s) given up after %d deliveries: its workers kept dying",
-                _text(entry_id),
+                as_text(entry_id),
                 kind,
                 deliveries,
             )
-            self._done.append(_text(entry_id))
+            self._done.append(as_text(entry_id))
         return keep
 
     def _begin(self, entry_id: str, fields: dict[Any, Any]) -> None:
-        values = {_text(k): _text(v) for k, v in fields.items()}
+        values = {as_text(k): as_text(v) for k, v in fields.items()}
         task = asyncio.create_task(self._run(entry_id, values))
         self._running[task] = entry_id
         task.add_done_callback(self._finished)

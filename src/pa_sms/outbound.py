@@ -35,12 +35,13 @@ from pa_core.errors import NotFound, PermissionDenied
 from pa_core.ids import new_id
 from pa_sms.errors import RecipientOptedOut, SmsRetryableError
 from pa_sms.logsafe import mask_phone
-from pa_sms.models import TERMINAL_STATUSES, Direction, SmsRecord
-from pa_sms.pricing import SegmentPricing
-from pa_sms.quotas import QuotaGuard
+from pa_sms.records.base import Direction, SmsRecord, SmsStore
+from pa_sms.records.statuses import TERMINAL_STATUSES
 from pa_sms.segments import SegmentInfo, estimate_cost
-from pa_sms.stores.base import SmsStore
-from pa_sms.transports.base import OutboundSms, SendResult, SmsTransport, validate_outbound
+from pa_sms.transports.base import OutboundSms, SendResult, SmsTransport
+from pa_sms.transports.shared import validate_outbound
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.quotas import QuotaGuard
 
 __all__ = [
     "DEFAULT_PRICE_BATCH",

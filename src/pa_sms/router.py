@@ -44,11 +44,10 @@ from pa_sms.errors import SmsError
 from pa_sms.jobs import Job, JobQueue
 from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword, classify
 from pa_sms.logsafe import mask_phone
-from pa_sms.models import InboundRoute, InboundSms, PhoneNumber, SmsRecord
 from pa_sms.outbound import OutboundSender
+from pa_sms.records.base import InboundRoute, PhoneNumber, SmsRecord, SmsStore
 from pa_sms.segments import count_segments
-from pa_sms.stores.base import SmsStore
-from pa_sms.webhooks import TwilioSignatureVerifier, check_sids, parse_inbound
+from pa_sms.webhooks import InboundSms, TwilioSignatureVerifier, check_sids, parse_inbound
 
 __all__ = [
     "DEFAULT_IDEMPOTENCY_TTL",

@@ -30,16 +30,17 @@ import hashlib
 import hmac
 import re
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from pa_core.errors import MalformedRequest, PayloadTooLarge
 from pa_sms.errors import InvalidWebhookSignature, SmsProviderError
-from pa_sms.models import InboundSms
+from pa_sms.logsafe import mask_phone
 
 if TYPE_CHECKING:
-    from pa_core.config import Settings
+    from pa_sms.config import SmsSettings
 
 __all__ = [
     "ACCOUNT_SID",
@@ -53,6 +54,7 @@ __all__ = [
     "STATUS_PATH",
     "WEBHOOK_MAX_BODY_BYTES",
     "WEBHOOK_SID_FIELDS",
+    "InboundSms",
     "TwilioSignatureVerifier",
     "check_sids",
     "compute_signature",
@@ -100,6 +102,28 @@ WEBHOOK_SID_FIELDS: Mapping[str, re.Pattern[str]] = {
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 _MAX_SIGNATURE_LENGTH = 256
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class InboundSms:
+    """A text message a handset sent to one of our numbers, as the webhook delivered it."""
+
+    sid: str
+    account_sid: str
+    from_number: str
+    to_number: str
+    body: str
+    received_at: datetime
+    segments: int = 1
+    params: dict[str, str] = field(default_factory=dict)
+    """Every other form field Twilio sent (``FromCountry``, ``NumMedia``, ...)."""
+
+    def __repr__(self) -> str:
+        # The body is the user's words: keep it out of logs and tracebacks.
+        return (
+            f"InboundSms(sid={self.sid!r}, from_number={mask_phone(self.from_number)!r}, "
+            f"to_number={mask_phone(self.to_number)!r}, body=<{len(self.body)} chars>)"
+        )
 
 
 def compute_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]]) -> str:
@@ -284,7 +308,7 @@ async def read_webhook_form(
     return parse_webhook_form(body)
 
 
-def webhook_auth_token(settings: Settings) -> str:
+def webhook_auth_token(settings: SmsSettings) -> str:
     """The token webhooks are verified with: ``PA_TWILIO_AUTH_TOKEN``, else a development key.
 
     With the console or memory transport and no Twilio credentials, the token is

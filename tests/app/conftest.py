@@ -10,12 +10,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
-from pa_core.config import Settings
+from examples.litestar_app.core.settings import AppSettings
 from tests.conftest import sqlite_copy
 
 
-def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings for an app under test: embedded defaults in a private folder, no .env.
+def make_settings(tmp_path: Path, **overrides: Any) -> AppSettings:
+    """AppSettings for an app under test: embedded defaults in a private folder, no .env.
 
     The embedded SQLite database starts as a copy of the run's migrated template
     (an existing database in ``tmp_path`` is kept, so two apps can share it).
@@ -31,15 +31,15 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
             sqlite_copy(tmp_path)
         values["auto_migrate"] = False
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return AppSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path) -> AppSettings:
     return make_settings(tmp_path)
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client(settings: AppSettings) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(app=create_app(settings)) as test_client:
         yield test_client

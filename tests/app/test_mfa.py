@@ -16,9 +16,9 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.audit import AuditFilter, Outcome
 from pa_core.clock import FrozenClock
-from pa_core.config import Settings
 from pa_core.email import MemoryOutbox
 from pa_core.pagination import PageRequest
 from pa_sms.transports import RecordingTransport
@@ -32,7 +32,7 @@ STEP = timedelta(seconds=30)
 
 
 @pytest.fixture
-async def client(settings: Settings, clock: FrozenClock) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client(settings: AppSettings, clock: FrozenClock) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(app=create_app(settings, clock)) as test_client:
         yield test_client
 
@@ -632,7 +632,7 @@ async def test_a_password_change_revokes_remembered_devices(
 
 
 async def test_the_totp_secret_is_not_readable_in_the_database(
-    client: AsyncTestClient[Any], settings: Settings, clock: FrozenClock
+    client: AsyncTestClient[Any], settings: AppSettings, clock: FrozenClock
 ) -> None:
     account = await with_totp(client, clock)
     with sqlite3.connect(settings.data_dir / "pa.sqlite3") as db:

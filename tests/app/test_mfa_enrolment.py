@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.clock import FrozenClock
-from pa_core.config import Settings
 from tests.app.helpers import PASSWORD, bearer, login, register_and_login
 
 pytestmark = pytest.mark.anyio
@@ -23,7 +23,7 @@ ME = "/api/v1/users/me"
 
 
 @pytest.fixture
-async def client(settings: Settings, clock: FrozenClock) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client(settings: AppSettings, clock: FrozenClock) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(app=create_app(settings, clock)) as test_client:
         yield test_client
 

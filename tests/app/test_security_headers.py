@@ -11,9 +11,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.operations.metrics import metrics_controllers
 from examples.litestar_app.sms_app import create_sms_app
-from pa_core.config import Settings
 from tests.app.conftest import make_settings
 from tests.app.helpers import PASSWORD, register
 
@@ -126,8 +126,8 @@ async def test_metrics_need_the_metrics_token_when_one_is_set(tmp_path: Path) ->
     assert token not in missing.text + wrong.text
 
 
-def production(**values: Any) -> Settings:
-    return Settings(_env_file=None, env="production", **values)  # type: ignore[call-arg]
+def production(**values: Any) -> AppSettings:
+    return AppSettings(_env_file=None, env="production", **values)  # type: ignore[call-arg]
 
 
 def test_production_serves_no_metrics_and_no_docs_unless_configured() -> None:

@@ -15,10 +15,10 @@ from litestar.testing import AsyncTestClient
 from examples.litestar_app.app import create_app
 from examples.litestar_app.sms.usage_services import QUOTA_NOTICE_SUBJECT
 from pa_core.clock import FrozenClock
-from pa_sms.analytics import REPORT_FIELDS
 from pa_sms.errors import QuotaExceeded
-from pa_sms.models import PhoneNumber, SmsRecord
+from pa_sms.records.base import PhoneNumber, SmsRecord
 from pa_sms.transports import RecordingTransport
+from pa_sms.usage.reports import REPORT_FIELDS
 from tests.app.conftest import make_settings
 from tests.app.helpers import bearer, register_and_login
 from tests.sms.usage_support import utc

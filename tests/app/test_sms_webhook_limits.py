@@ -19,8 +19,8 @@ import uvicorn
 from litestar import Litestar
 
 from examples.litestar_app.app import create_app
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.sms_app import create_sms_app
-from pa_core.config import Settings
 from tests.app.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
@@ -52,7 +52,7 @@ async def serving(app: Litestar) -> AsyncIterator[int]:
 @pytest.fixture(params=["app", "sms_app"])
 async def port(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[int]:
     settings = make_settings(tmp_path, public_base_url="https://pa.example")
-    factory: Callable[[Settings], Litestar] = (
+    factory: Callable[[AppSettings], Litestar] = (
         create_app if request.param == "app" else create_sms_app
     )
     async with serving(factory(settings)) as bound:

@@ -13,8 +13,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from examples.litestar_app.app import create_app
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.clock import FrozenClock
-from pa_core.config import Settings
 from pa_core.pagination import PageRequest
 from pa_sms.agents import DEFAULT_ACKNOWLEDGEMENT
 from pa_sms.keywords import DEFAULT_HELP_TEXT
@@ -86,7 +86,7 @@ async def said_in_conversation(twilio: Twilio, user_id: str) -> list[str]:
     return said
 
 
-def app_settings(tmp_path: Path, **overrides: Any) -> Settings:
+def app_settings(tmp_path: Path, **overrides: Any) -> AppSettings:
     return make_settings(
         tmp_path,
         public_base_url=PUBLIC,

@@ -9,7 +9,8 @@ import pytest
 
 from pa_core.errors import NotFound, ValidationFailed
 from pa_sms.errors import NumberUnavailable
-from pa_sms.numbers import MemoryNumberProvider, NumberProvider, TwilioNumberProvider
+from pa_sms.numbers import MemoryNumberProvider, NumberProvider
+from pa_sms.numbers.twilio import TwilioNumberProvider
 from pa_sms.transports.twilio import build_twilio_client
 from tests.sms.conftest import _fake_twilio_server, fake_twilio  # noqa: F401 - fixtures
 from tests.sms.fake_twilio import FakeTwilio

@@ -15,9 +15,9 @@ from pa_core.errors import Conflict, NotFound
 from pa_core.ids import new_id
 from pa_core.users import User
 from pa_core.users.sqlalchemy import SqlUserRepository
-from pa_sms.models import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
-from pa_sms.stores import MemorySmsStore, SmsStore
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore
+from pa_sms.records import MemorySmsStore, SmsStore
+from pa_sms.records.base import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
+from pa_sms.records.sqlalchemy import SqlSmsStore
 from tests.conftest import migrated_database
 
 pytestmark = pytest.mark.anyio

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from pa_core.clock import FrozenClock
-from pa_sms.models import SmsRecord
-from pa_sms.usage import UsageCounts
+from pa_sms.records.base import SmsRecord
+from pa_sms.usage.base import UsageCounts
 from tests.sms.usage_support import (
     A_NUMBER,
     ALICE,

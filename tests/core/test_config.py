@@ -1,10 +1,13 @@
-"""Settings: embedded defaults, production refusals, the documented table."""
+"""pa_core's settings: embedded defaults, production refusals, only pa_core's fields.
+
+pa_sms's settings are tested in tests/sms/test_sms_settings.py, the server's and
+the documented table (over the composed class) in tests/app/test_settings.py.
+"""
 
 from __future__ import annotations
 
 import base64
 import math
-import re
 import secrets
 from pathlib import Path
 
@@ -14,15 +17,12 @@ from pa_core.config import Settings
 from pa_core.errors import ImproperlyConfigured
 from pa_core.keys import estimated_bits, secret_weakness
 
-DOCS = Path(__file__).parents[2] / "docs" / "configuration.md"
-
 SAFE_PRODUCTION = {
     "env": "production",
     "secret_key": "kx7Gq2LmN9pR4sT6vW8yZ1aB3cD5eF0hJ-Uo_Wn3Xb7Vd",  # 44 base64url: 264 bits
     "database_url": "postgresql+asyncpg://db/pa",
     "redis_url": "redis://cache:6379/0",
     "email_backend": "smtp",
-    "sms_transport": "twilio",
 }
 
 
@@ -30,10 +30,17 @@ def settings(**values: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-def test_every_setting_is_documented_in_the_configuration_table() -> None:
-    documented = set(re.findall(r"`(PA_[A-Z0-9_]+)`", DOCS.read_text()))
-    declared = {f"PA_{name.upper()}" for name in Settings.model_fields}
-    assert declared - documented == set()
+def test_pa_core_settings_hold_only_what_pa_core_reads() -> None:
+    sms_fields_of_pa_core = {"sms_code_send_limits", "sms_allowed_countries", "sms_codes_per_day"}
+    foreign = {
+        name
+        for name in Settings.model_fields
+        if name.startswith(("sms_", "twilio_")) and name not in sms_fields_of_pa_core
+    }
+    server = {"host", "port", "metrics_token", "openapi_enabled", "sse_heartbeat_interval"}
+    assert foreign == set()
+    assert server & set(Settings.model_fields) == set()
+    assert "trusted_proxies" not in Settings.model_fields
 
 
 def test_nothing_set_means_embedded_defaults(tmp_path: Path) -> None:
@@ -41,7 +48,6 @@ def test_nothing_set_means_embedded_defaults(tmp_path: Path) -> None:
     assert s.effective_database_url == f"sqlite+aiosqlite:///{tmp_path}/pa.sqlite3"
     assert s.redis_url is None
     assert s.email_backend == "console"
-    assert s.sms_transport == "console"
     assert s.should_auto_migrate
 
 
@@ -90,7 +96,6 @@ def test_development_never_refuses() -> None:
         ({"database_url": None}, "PA_DATABASE_URL"),
         ({"redis_url": None}, "PA_REDIS_URL"),
         ({"email_backend": "console"}, "PA_EMAIL_BACKEND"),
-        ({"sms_transport": "console"}, "PA_SMS_TRANSPORT"),
     ],
 )
 def test_production_refuses_an_unsafe_default_naming_the_setting(
@@ -171,9 +176,3 @@ def test_the_estimate_uses_the_smallest_standard_alphabet() -> None:
     assert estimated_bits("A-_z" * 11) == 44 * 6  # base64url: 6 bits
     assert round(estimated_bits("!" * 10), 2) == round(10 * math.log2(95), 2)  # printable ASCII
     assert secret_weakness(secrets.token_urlsafe(32)) is None
-
-
-def test_production_refuses_a_weak_metrics_token() -> None:
-    with pytest.raises(ImproperlyConfigured, match="PA_METRICS_TOKEN"):
-        settings(**SAFE_PRODUCTION, metrics_token="prometheus").check_production()
-    settings(**SAFE_PRODUCTION, metrics_token=secrets.token_urlsafe(32)).check_production()

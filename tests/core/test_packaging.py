@@ -40,6 +40,9 @@ MODULES = [
     "pa_core.mfa",
     "pa_core.migrations",
     "pa_sms",
+    "pa_sms.numbers",
+    "pa_sms.records",
+    "pa_sms.usage",
     "pa_sms.transports",
     "pa_sms.segments",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pa_sms.analytics import REPORT_FIELDS
+from pa_sms.usage.reports import REPORT_FIELDS
 
 ROOT = Path(__file__).parents[2]
 

@@ -9,7 +9,9 @@ from pa_core.errors import ServiceUnavailable
 from pa_sms.agents import AgentContext, DefaultAgent, MemoryConversationRecorder
 from pa_sms.jobs import InProcessJobQueue, Job
 from pa_sms.keywords import Keyword, classify
-from pa_sms.models import InboundSms, PhoneNumber, is_forward, status_rank
+from pa_sms.records.base import PhoneNumber
+from pa_sms.records.statuses import is_forward, status_rank
+from pa_sms.webhooks import InboundSms
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,8 @@ from twilio.base.exceptions import TwilioRestException
 
 from pa_sms.errors import InvalidPhoneNumber
 from pa_sms.logsafe import mask_numbers_in, mask_phone
-from pa_sms.models import InboundSms
 from pa_sms.transports.twilio import twilio_errors
+from pa_sms.webhooks import InboundSms
 
 SID = "SM" + "0123456789abcdef" * 2
 

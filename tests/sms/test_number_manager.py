@@ -15,9 +15,10 @@ from pa_core.errors import NotFound
 from pa_core.pagination import PageRequest
 from pa_core.users import MemoryUserRepository, User
 from pa_sms.errors import NumberUnavailable
-from pa_sms.manager import NumberManager
-from pa_sms.numbers import MemoryNumberProvider, NumberProvider, TwilioNumberProvider
-from pa_sms.stores import MemorySmsStore
+from pa_sms.numbers import MemoryNumberProvider, NumberProvider
+from pa_sms.numbers.manager import NumberManager
+from pa_sms.numbers.twilio import TwilioNumberProvider
+from pa_sms.records import MemorySmsStore
 from tests.sms.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.anyio

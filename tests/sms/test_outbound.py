@@ -17,9 +17,9 @@ from pa_sms.errors import (
     SmsProviderError,
     SmsRetryableError,
 )
-from pa_sms.models import PhoneNumber, WebhookConfig
 from pa_sms.outbound import OutboundSender, RetryPolicy, SegmentRateLimiter
-from pa_sms.stores import MemorySmsStore
+from pa_sms.records import MemorySmsStore
+from pa_sms.records.base import PhoneNumber, WebhookConfig
 from pa_sms.transports import RecordingTransport
 from pa_sms.transports.twilio import TwilioTransport
 from tests.sms.fake_twilio import FakeTwilio

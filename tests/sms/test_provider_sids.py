@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from pa_sms.errors import SmsProviderError
-from pa_sms.numbers import TwilioNumberProvider
+from pa_sms.numbers.twilio import TwilioNumberProvider
 from pa_sms.transports import OutboundSms
 from pa_sms.transports.twilio import TwilioTransport
 from tests.sms import fake_twilio as fake_module

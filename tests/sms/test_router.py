@@ -22,12 +22,12 @@ from pa_sms.agents import (
 from pa_sms.errors import InvalidWebhookSignature, RecipientOptedOut
 from pa_sms.jobs import InProcessJobQueue, Job, JobHandler
 from pa_sms.keywords import DEFAULT_HELP_TEXT, Keyword
-from pa_sms.models import InboundSms, PhoneNumber, WebhookConfig
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
+from pa_sms.records import MemorySmsStore
+from pa_sms.records.base import PhoneNumber, WebhookConfig
 from pa_sms.router import INBOUND_JOB, InboundOutcome, SmsRouter
-from pa_sms.stores import MemorySmsStore
 from pa_sms.transports import RecordingTransport
-from pa_sms.webhooks import TwilioSignatureVerifier
+from pa_sms.webhooks import InboundSms, TwilioSignatureVerifier
 from tests.sms.fake_twilio import FakeTwilioState, re_split_message_sid
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import text
 
-import pa_sms.stores.sqlalchemy_models  # noqa: F401  (the models, and with them the migrations)
+import pa_sms.records.models  # noqa: F401  (the models, and with them the migrations)
 from pa_core.database import Database
 from pa_core.database.schema import Base
 from pa_core.migrations import downgrade, upgrade

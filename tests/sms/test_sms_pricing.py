@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pa_sms.models import SmsRecord
-from pa_sms.pricing import (
+from pa_sms.records.base import SmsRecord
+from pa_sms.usage.pricing import (
     HeldNumber,
     SegmentPricing,
     format_micros,
@@ -19,7 +19,7 @@ from pa_sms.pricing import (
     rental_total,
     to_micros,
 )
-from pa_sms.usage import message_usage
+from pa_sms.usage.rollups import message_usage
 from tests.sms.usage_support import utc
 
 PARIS = ZoneInfo("Europe/Paris")

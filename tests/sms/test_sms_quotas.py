@@ -12,17 +12,17 @@ from pa_core.clock import FrozenClock
 from pa_core.errors import ServiceUnavailable
 from pa_sms.errors import QuotaExceeded
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
-from pa_sms.pricing import SegmentPricing
-from pa_sms.quotas import (
+from pa_sms.records import MemorySmsStore
+from pa_sms.transports import RecordingTransport
+from pa_sms.usage.memory import MemoryUsageStore
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.quotas import (
     FixedQuota,
     PermissionQuotaPolicy,
     QuotaGuard,
     QuotaNotice,
     next_month,
 )
-from pa_sms.stores import MemorySmsStore
-from pa_sms.stores.usage_memory import MemoryUsageStore
-from pa_sms.transports import RecordingTransport
 from tests.sms.usage_support import utc
 
 pytestmark = pytest.mark.anyio

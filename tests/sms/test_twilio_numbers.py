@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from pa_sms.errors import SmsRetryableError
-from pa_sms.numbers import TwilioNumberProvider, country_of
+from pa_sms.numbers.checks import country_of
+from pa_sms.numbers.twilio import TwilioNumberProvider
 from tests.sms.fake_twilio import FakeTwilio
 
 pytestmark = pytest.mark.anyio

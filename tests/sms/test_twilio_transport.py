@@ -13,8 +13,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from pa_core.config import Settings
 from pa_core.errors import Conflict, ImproperlyConfigured, NotFound, ServiceUnavailable
+from pa_sms.config import SmsSettings
 from pa_sms.errors import (
     InvalidPhoneNumber,
     NumberUnavailable,
@@ -28,6 +28,7 @@ from pa_sms.transports.twilio import (
     DEFAULT_STATUS_CALLBACK_PATH,
     TwilioTransport,
     build_twilio_client,
+    provider_price,
     twilio_errors,
 )
 from tests.sms.fake_twilio import FakeTwilio
@@ -48,7 +49,7 @@ def sms(to: str = RECIPIENT, body: str = "Water the plants", callback: str | Non
     return OutboundSms(to=to, from_=SENDER, body=body, status_callback=callback)
 
 
-def settings(fake: FakeTwilio, **overrides: Any) -> Settings:
+def settings(fake: FakeTwilio, **overrides: Any) -> SmsSettings:
     values: dict[str, Any] = {
         "twilio_account_sid": fake.state.account_sid,
         "twilio_auth_token": SecretStr(fake.state.auth_token),
@@ -57,7 +58,7 @@ def settings(fake: FakeTwilio, **overrides: Any) -> Settings:
         "public_base_url": "https://pa.example",
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return SmsSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 # --- what goes to Twilio --------------------------------------------------------------
@@ -319,3 +320,18 @@ async def test_the_base_url_overrides_edge_and_region(fake_twilio: FakeTwilio) -
         assert (client.edge, client.region) == (None, None)
     finally:
         await client.http_client.close()
+
+
+@pytest.mark.parametrize(
+    ("reported", "price"),
+    [("-0.00790", Decimal("0.00790")), ("1.15", Decimal("1.15")), (None, None), ("", None)],
+    ids=["message debit", "number price", "absent", "empty"],
+)
+def test_a_twilio_price_is_read_as_a_positive_cost_by_one_parser(
+    reported: str | None, price: Decimal | None
+) -> None:
+    assert provider_price(reported) == price
+
+
+def test_a_malformed_twilio_price_is_unknown() -> None:
+    assert provider_price("n/a") is None

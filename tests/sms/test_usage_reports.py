@@ -13,7 +13,8 @@ import pytest
 
 from pa_core.clock import FrozenClock
 from pa_core.errors import ValidationFailed
-from pa_sms.analytics import (
+from pa_sms.usage.base import UsageCounts
+from pa_sms.usage.reports import (
     REPORT_FIELDS,
     ReportLine,
     UsageAnalytics,
@@ -22,7 +23,6 @@ from pa_sms.analytics import (
     parse_format,
     parse_group_by,
 )
-from pa_sms.usage import UsageCounts
 from tests.sms.usage_support import (
     ALICE,
     BACKENDS,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from pa_sms.stores.usage_sqlalchemy import split_weeks, week_of
+from pa_sms.usage.sqlalchemy import split_weeks, week_of
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
-from pa_core.config import Settings
 from pa_core.errors import MalformedRequest
+from pa_sms.config import SmsSettings
 from pa_sms.errors import InvalidWebhookSignature
 from pa_sms.webhooks import (
     TwilioSignatureVerifier,
@@ -133,13 +133,13 @@ def test_a_verifier_needs_a_token() -> None:
 
 
 def test_the_webhook_token_is_the_twilio_token_or_a_development_key(tmp_path: Path) -> None:
-    with_token = Settings(_env_file=None, data_dir=tmp_path, twilio_auth_token="tok")  # type: ignore[call-arg]
+    with_token = SmsSettings(_env_file=None, data_dir=tmp_path, twilio_auth_token="tok")  # type: ignore[call-arg]
     assert webhook_auth_token(with_token) == "tok"
-    dev = Settings(_env_file=None, data_dir=tmp_path, secret_key="s" * 40)  # type: ignore[call-arg]
+    dev = SmsSettings(_env_file=None, data_dir=tmp_path, secret_key="s" * 40)  # type: ignore[call-arg]
     token = webhook_auth_token(dev)
     assert len(token) == 64
     assert token == webhook_auth_token(dev)
-    other = Settings(_env_file=None, data_dir=tmp_path, secret_key="t" * 40)  # type: ignore[call-arg]
+    other = SmsSettings(_env_file=None, data_dir=tmp_path, secret_key="t" * 40)  # type: ignore[call-arg]
     assert webhook_auth_token(other) != token
 
 

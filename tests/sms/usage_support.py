@@ -29,13 +29,13 @@ from pa_core.clock import FrozenClock
 from pa_core.database import Database
 from pa_core.users import User
 from pa_core.users.sqlalchemy import SqlUserRepository
-from pa_sms.models import PhoneNumber, SmsRecord, WebhookConfig
-from pa_sms.pricing import SegmentPricing
-from pa_sms.stores import MemorySmsStore, SmsStore
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore
-from pa_sms.stores.usage_memory import MemoryUsageStore
-from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
-from pa_sms.usage import UsageStore
+from pa_sms.records import MemorySmsStore, SmsStore
+from pa_sms.records.base import PhoneNumber, SmsRecord, WebhookConfig
+from pa_sms.records.sqlalchemy import SqlSmsStore
+from pa_sms.usage.base import UsageStore
+from pa_sms.usage.memory import MemoryUsageStore
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.sqlalchemy import SqlUsageStore
 from tests.conftest import migrated_database
 
 ALICE, BOB = "01alice0000000000000000000", "01bob000000000000000000000"

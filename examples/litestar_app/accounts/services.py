@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.accounts import AccountLimits, AccountService, AccountTimes
 from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.email import EmailSender, EmailTemplates, MailDispatcher
 from pa_core.kv import KeyValueStore
 from pa_core.mfa import MfaGate
@@ -26,7 +26,7 @@ from pa_core.users import UserRepository
 __all__ = ["build_account_service"]
 
 
-def _limits(settings: Settings) -> AccountLimits:
+def _limits(settings: AppSettings) -> AccountLimits:
     """The per-address and per-IP limits of ``PA_RATE_LIMIT_*``."""
     return AccountLimits(
         login_per_ip=RateLimit.parse(settings.rate_limit_login_per_ip),
@@ -37,7 +37,7 @@ def _limits(settings: Settings) -> AccountLimits:
 
 
 def build_account_service(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     users: UserRepository,

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.conversations import ConversationService, MemoryMessageBroker, MessageBroker
 from pa_core.conversations.sqlalchemy import SqlConversationRepository
 from pa_core.database import Database
@@ -32,7 +32,7 @@ class AssistantServices:
         await self.broker.close()
 
 
-def _broker(settings: Settings) -> MessageBroker:
+def _broker(settings: AppSettings) -> MessageBroker:
     if settings.redis_url:
         from pa_core.conversations.redis import RedisMessageBroker
 
@@ -41,7 +41,7 @@ def _broker(settings: Settings) -> MessageBroker:
 
 
 def build_assistant_services(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     database: Database,

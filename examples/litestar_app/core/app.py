@@ -27,6 +27,7 @@ from examples.litestar_app.core.problems import exception_handlers
 from examples.litestar_app.core.request_id import add_request_id
 from examples.litestar_app.core.security_headers import DOCS_PATH, add_security_headers
 from examples.litestar_app.core.services import build_services
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.mfa.controllers import MfaController
 from examples.litestar_app.operations.controllers import health, jwks, ready
 from examples.litestar_app.operations.metrics import metrics_controllers
@@ -42,7 +43,6 @@ from examples.litestar_app.users.controllers import PreferencesController, Users
 from pa_core import __version__
 from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
-from pa_core.config import Settings
 
 __all__ = ["MAX_BODY_BYTES", "create_app", "freeze_startup_objects"]
 
@@ -68,7 +68,7 @@ def freeze_startup_objects() -> None:
         gc.freeze()
 
 
-def _routes(settings: Settings) -> list[ControllerRouterHandler]:
+def _routes(settings: AppSettings) -> list[ControllerRouterHandler]:
     """Every domain's controllers, the operations routes, and ``/metrics`` if served."""
     return [
         health,
@@ -91,7 +91,7 @@ def _routes(settings: Settings) -> list[ControllerRouterHandler]:
     ]
 
 
-def _openapi(settings: Settings) -> OpenAPIConfig | None:
+def _openapi(settings: AppSettings) -> OpenAPIConfig | None:
     """The OpenAPI document and its docs page from bundled assets, unless turned off."""
     if not settings.serves_openapi:
         return None
@@ -104,7 +104,7 @@ def _openapi(settings: Settings) -> OpenAPIConfig | None:
 
 
 def _lifespan(
-    settings: Settings, clock: Clock | None
+    settings: AppSettings, clock: Clock | None
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """Build the services at start-up (then freeze them for the GC) and close them at shut-down."""
 
@@ -118,9 +118,9 @@ def _lifespan(
     return lifespan
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+def create_app(settings: AppSettings | None = None, clock: Clock | None = None) -> Litestar:
     """Build the app; services are created at start-up and closed at shut-down."""
-    settings = settings or Settings()
+    settings = settings or AppSettings()
     settings.check_production()
     prometheus = PrometheusConfig(
         app_name="pa", prefix="pa", group_path=True, exclude_unhandled_paths=True

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from pa_core.config import Settings
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.errors import ImproperlyConfigured, NotFound, PAError
 from pa_core.migrations import upgrade
 from pa_sms import migrations as _sms_migrations  # noqa: F401  (upgrade creates the SMS tables)
@@ -15,7 +15,7 @@ from pa_sms import migrations as _sms_migrations  # noqa: F401  (upgrade creates
 __all__ = ["main"]
 
 
-def _serve(settings: Settings, args: argparse.Namespace) -> int:
+def _serve(settings: AppSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
     upgrade(settings.effective_database_url)
@@ -30,7 +30,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_sms(settings: Settings, args: argparse.Namespace) -> int:
+def _serve_sms(settings: AppSettings, args: argparse.Namespace) -> int:
     import uvicorn
 
     upgrade(settings.effective_database_url)
@@ -45,7 +45,7 @@ def _serve_sms(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_sms_worker(settings: Settings) -> int:
+async def _run_sms_worker(settings: AppSettings) -> int:
     """Run agents' jobs from the Redis queue until SIGTERM or SIGINT, then finish those in hand."""
     import signal
 
@@ -68,7 +68,7 @@ async def _run_sms_worker(settings: Settings) -> int:
     return 0
 
 
-def _sms_worker(settings: Settings, _: argparse.Namespace) -> int:
+def _sms_worker(settings: AppSettings, _: argparse.Namespace) -> int:
     if settings.sms_job_queue != "redis":
         print("error: sms-worker needs PA_SMS_JOB_QUEUE=redis (and PA_REDIS_URL)", file=sys.stderr)
         return 2
@@ -80,13 +80,13 @@ def _sms_worker(settings: Settings, _: argparse.Namespace) -> int:
         return runner.run(_run_sms_worker(settings))
 
 
-def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+def _migrate(settings: AppSettings, _: argparse.Namespace) -> int:
     upgrade(settings.effective_database_url)
     print("database is at the newest schema")
     return 0
 
 
-async def _change_role(settings: Settings, email: str, role: str, *, grant: bool) -> int:
+async def _change_role(settings: AppSettings, email: str, role: str, *, grant: bool) -> int:
     """Grant or take away ``role`` through the audited library service (actor: none, the CLI)."""
     from examples.litestar_app.core.services import build_services
     from pa_core.accounts import normalize_email
@@ -105,11 +105,11 @@ async def _change_role(settings: Settings, email: str, role: str, *, grant: bool
     return 0
 
 
-def _promote(settings: Settings, args: argparse.Namespace) -> int:
+def _promote(settings: AppSettings, args: argparse.Namespace) -> int:
     return asyncio.run(_change_role(settings, args.email, args.role, grant=True))
 
 
-def _demote(settings: Settings, args: argparse.Namespace) -> int:
+def _demote(settings: AppSettings, args: argparse.Namespace) -> int:
     return asyncio.run(_change_role(settings, args.email, args.role, grant=False))
 
 
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings()
+        settings = AppSettings()
         settings.check_production()
         status: int = args.handler(settings, args)
     except ImproperlyConfigured as exc:

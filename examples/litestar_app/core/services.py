@@ -32,6 +32,7 @@ from examples.litestar_app.conversations.services import (
     AssistantServices,
     build_assistant_services,
 )
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.mfa.services import build_mfa_gate, build_mfa_service
 from examples.litestar_app.sms.services import (
     SmsJobQueue,
@@ -45,7 +46,6 @@ from pa_core.audit import AuditRecorder
 from pa_core.audit.sqlalchemy import SqlAuditLog
 from pa_core.auth import Authenticator
 from pa_core.clock import Clock, SystemClock
-from pa_core.config import Settings
 from pa_core.database import Database
 from pa_core.email import EmailSender, MailDispatcher, email_sender_from_settings
 from pa_core.kv import KeyValueStore, MemoryKeyValueStore
@@ -88,7 +88,7 @@ class SharedServices:
     quota, which the roles and permissions decide.
     """
 
-    settings: Settings
+    settings: AppSettings
     clock: Clock
     database: Database
     kv: KeyValueStore
@@ -144,7 +144,7 @@ class _Stores:
     close: Callable[[], Awaitable[None]]
 
 
-def _stores(settings: Settings, clock: Clock) -> _Stores:
+def _stores(settings: AppSettings, clock: Clock) -> _Stores:
     """Redis when ``PA_REDIS_URL`` is set (one client shared), else in-memory."""
     if settings.redis_url:
         from pa_core.kv.redis import RedisKeyValueStore, create_redis_client
@@ -165,7 +165,7 @@ def _stores(settings: Settings, clock: Clock) -> _Stores:
     return _Stores(memory, MemorySessionStore(), MemoryRefreshTokenStore(), memory.close)
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: AppSettings) -> Database:
     return Database(
         settings.effective_database_url,
         pool_size=settings.db_pool_size,
@@ -183,7 +183,7 @@ def _database(settings: Settings) -> Database:
 class _Foundation:
     """What every service stands on; opened first, closed last."""
 
-    settings: Settings
+    settings: AppSettings
     clock: Clock
     database: Database
     stores: _Stores
@@ -195,7 +195,7 @@ class _Foundation:
 
 @asynccontextmanager
 async def _foundation(
-    settings: Settings, clock: Clock | None, email: EmailSender | None
+    settings: AppSettings, clock: Clock | None, email: EmailSender | None
 ) -> AsyncIterator[_Foundation]:
     """Migrate if configured, open the database, stores and SMS transport; close them after."""
     settings.check_production()
@@ -341,7 +341,7 @@ async def _running(
 
 @asynccontextmanager
 async def build_services(
-    settings: Settings, clock: Clock | None = None, email: EmailSender | None = None
+    settings: AppSettings, clock: Clock | None = None, email: EmailSender | None = None
 ) -> AsyncIterator[Services]:
     """Create the reference app's services for ``settings`` (migrating first if configured)."""
     async with _foundation(settings, clock, email) as base:
@@ -352,7 +352,7 @@ async def build_services(
 
 @asynccontextmanager
 async def build_sms_app_services(
-    settings: Settings, clock: Clock | None = None
+    settings: AppSettings, clock: Clock | None = None
 ) -> AsyncIterator[SharedServices]:
     """Create only what the SMS webhook service needs (no accounts, tokens or MFA)."""
     async with _foundation(settings, clock, None) as base:

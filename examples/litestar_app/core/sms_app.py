@@ -24,11 +24,11 @@ from examples.litestar_app.core.problems import exception_handlers
 from examples.litestar_app.core.request_id import add_request_id
 from examples.litestar_app.core.security_headers import add_security_headers
 from examples.litestar_app.core.services import build_sms_app_services
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.operations.controllers import health, ready
 from examples.litestar_app.sms.controllers import SmsWebhookController
 from pa_core.client_address import TrustedProxies
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_sms.webhooks import WEBHOOK_MAX_BODY_BYTES
 
 __all__ = ["SMS_MAX_BODY_BYTES", "create_sms_app"]
@@ -37,9 +37,9 @@ SMS_MAX_BODY_BYTES = WEBHOOK_MAX_BODY_BYTES
 """Twilio's webhook forms are small; anything larger is refused with ``413``."""
 
 
-def create_sms_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+def create_sms_app(settings: AppSettings | None = None, clock: Clock | None = None) -> Litestar:
     """The SMS webhook service; services are created at start-up and closed at shut-down."""
-    settings = settings or Settings()
+    settings = settings or AppSettings()
     settings.check_production()
 
     @asynccontextmanager

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.accounts import AccountService
 from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.crypto import FieldEncryptor
 from pa_core.database import Database
 from pa_core.kv import KeyValueStore
@@ -36,7 +36,7 @@ from pa_sms.transports import SmsTransport
 __all__ = ["build_mfa_gate", "build_mfa_service"]
 
 
-def build_mfa_gate(settings: Settings, clock: Clock, database: Database) -> MfaGate:
+def build_mfa_gate(settings: AppSettings, clock: Clock, database: Database) -> MfaGate:
     """Factors, backup codes and remembered devices in the database."""
     return MfaGate(
         SqlMfaFactorStore(database),
@@ -50,13 +50,13 @@ def build_mfa_gate(settings: Settings, clock: Clock, database: Database) -> MfaG
     )
 
 
-def _send_limits(settings: Settings) -> tuple[SendLimit, ...]:
+def _send_limits(settings: AppSettings) -> tuple[SendLimit, ...]:
     parsed = (RateLimit.parse(part) for part in settings.sms_code_send_limits.split(","))
     return tuple(SendLimit(limit.limit, limit.window) for limit in parsed)
 
 
 def build_mfa_service(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     gate: MfaGate,

@@ -12,14 +12,14 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusController
 
-from pa_core.config import Settings
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.errors import InvalidToken, NotAuthenticated
 from pa_core.http_security import bearer_token_matches
 
 __all__ = ["metrics_controllers"]
 
 
-def metrics_controllers(settings: Settings) -> list[type[PrometheusController]]:
+def metrics_controllers(settings: AppSettings) -> list[type[PrometheusController]]:
     """The ``/metrics`` controller the settings call for (none, open, or token-guarded)."""
     if not settings.serves_metrics:
         return []

@@ -33,9 +33,9 @@ from examples.litestar_app.sms.schemas import (
 from pa_core.audit import AuditContext
 from pa_core.auth import Principal
 from pa_core.rbac import Permissions
-from pa_sms.analytics import UsageAnalytics, parse_day, parse_format, parse_group_by
-from pa_sms.manager import NumberManager
+from pa_sms.numbers.manager import NumberManager
 from pa_sms.router import SmsRouter
+from pa_sms.usage.reports import UsageAnalytics, parse_day, parse_format, parse_group_by
 from pa_sms.webhooks import SIGNATURE_HEADER, read_webhook_form
 
 __all__ = [

@@ -10,9 +10,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from examples.litestar_app.core.services import shared_services
-from pa_sms.analytics import UsageAnalytics
-from pa_sms.manager import NumberManager
+from pa_sms.numbers.manager import NumberManager
 from pa_sms.router import SmsRouter
+from pa_sms.usage.reports import UsageAnalytics
 
 __all__ = [
     "analytics_dependencies",

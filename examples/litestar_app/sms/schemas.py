@@ -11,8 +11,8 @@ from typing import Annotated
 import msgspec
 
 from examples.litestar_app.core.schemas import _In, rfc3339
-from pa_sms.analytics import ReportLine, UsageReport
-from pa_sms.models import PhoneNumber
+from pa_sms.records.base import PhoneNumber
+from pa_sms.usage.reports import ReportLine, UsageReport
 
 __all__ = [
     "AdminNumberOut",

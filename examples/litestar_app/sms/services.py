@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from examples.litestar_app.core.settings import AppSettings
 from pa_core.audit import AuditRecorder
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.database import Database
 from pa_core.errors import ImproperlyConfigured
 from pa_core.kv import KeyValueStore
@@ -29,11 +29,11 @@ from pa_sms.agents import (
 )
 from pa_sms.jobs import InProcessJobQueue, JobQueue
 from pa_sms.jobs_redis import RedisJobQueue
-from pa_sms.manager import NumberManager
 from pa_sms.numbers import MemoryNumberProvider, NumberProvider
+from pa_sms.numbers.manager import NumberManager
 from pa_sms.outbound import OutboundSender, SegmentRateLimiter
+from pa_sms.records.sqlalchemy import SqlSmsStore
 from pa_sms.router import SmsRouter
-from pa_sms.stores.sqlalchemy_store import SqlSmsStore
 from pa_sms.transports import ConsoleTransport, RecordingTransport, SmsTransport
 from pa_sms.webhooks import (
     INBOUND_PATH,
@@ -133,7 +133,7 @@ async def _nothing() -> None:
 
 
 async def build_sms_sender(
-    settings: Settings,
+    settings: AppSettings,
 ) -> tuple[SmsTransport, Callable[[], Awaitable[None]]]:
     """The transport named by ``PA_SMS_TRANSPORT`` and how to close it.
 
@@ -165,13 +165,13 @@ def _provider(transport: SmsTransport) -> NumberProvider:
     """Twilio's numbers when sending through Twilio (sharing its client), else in memory."""
     client = getattr(transport, "client", None)
     if client is not None:
-        from pa_sms.numbers import TwilioNumberProvider
+        from pa_sms.numbers.twilio import TwilioNumberProvider
 
         return TwilioNumberProvider(client)
     return MemoryNumberProvider()
 
 
-def _queue(settings: Settings) -> SmsJobQueue:
+def _queue(settings: AppSettings) -> SmsJobQueue:
     """``PA_SMS_JOB_QUEUE``: this process's memory, or a Redis stream shared by workers."""
     if settings.sms_job_queue == "redis":
         if not settings.redis_url:
@@ -187,7 +187,7 @@ def _queue(settings: Settings) -> SmsJobQueue:
 
 
 def _router(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     store: SqlSmsStore,
@@ -214,7 +214,7 @@ def _router(
 
 
 def build_sms_services(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     database: Database,

@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from examples.litestar_app.core.settings import AppSettings
 from examples.litestar_app.sms.services import SmsServices
 from pa_core.clock import Clock
-from pa_core.config import Settings
 from pa_core.database import Database
 from pa_core.email import EmailMessage, EmailSender
 from pa_core.rbac import PermissionService
 from pa_core.users import UserRepository
-from pa_sms.analytics import UsageAnalytics
-from pa_sms.pricing import SegmentPricing
-from pa_sms.quotas import PermissionQuotaPolicy, QuotaGuard, QuotaNotice, QuotaNotifier
-from pa_sms.stores.usage_sqlalchemy import SqlUsageStore
+from pa_sms.usage.pricing import SegmentPricing
+from pa_sms.usage.quotas import PermissionQuotaPolicy, QuotaGuard, QuotaNotice, QuotaNotifier
+from pa_sms.usage.reports import UsageAnalytics
+from pa_sms.usage.sqlalchemy import SqlUsageStore
 
 __all__ = [
     "QUOTA_NOTICE_SUBJECT",
@@ -94,14 +93,13 @@ def _email_notifier(users: UserRepository, email: EmailSender) -> QuotaNotifier:
     return notify
 
 
-def pricing_from_settings(settings: Settings) -> SegmentPricing:
+def pricing_from_settings(settings: AppSettings) -> SegmentPricing:
     """The per-segment prices of ``PA_SMS_PRICE_PER_SEGMENT`` and ``PA_SMS_SEGMENT_PRICES``."""
-    overrides = json.loads(settings.sms_segment_prices) if settings.sms_segment_prices else {}
-    return SegmentPricing.parse(settings.sms_price_per_segment, overrides, settings.sms_currency)
+    return settings.segment_pricing
 
 
 def build_sms_usage_services(
-    settings: Settings,
+    settings: AppSettings,
     clock: Clock,
     *,
     database: Database,

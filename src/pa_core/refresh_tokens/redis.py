@@ -18,12 +18,13 @@ not Redis Cluster.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from redis.asyncio import Redis
 
 from pa_core.kv.redis import create_redis_client, redis_errors
+from pa_core.redis_values import as_text, epoch_micros, from_epoch_micros
 from pa_core.refresh_tokens.base import RotateResult, RotateStatus
 
 __all__ = ["DEFAULT_NAMESPACE", "DEPENDENCY", "RedisRefreshTokenStore"]
@@ -34,8 +35,6 @@ DEFAULT_NAMESPACE: Final = "pa:refresh"
 DEPENDENCY: Final = "refresh_token_store"
 """The name :class:`~pa_core.errors.ServiceUnavailable` gives when Redis fails."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 # KEYS: family, token, session index, user index.
 # ARGV: family id, session id, user id, expires (us), ttl (ms), now (us).
@@ -93,14 +92,6 @@ return 1
 """
 
 
-def _micros(at: datetime) -> int:
-    return (at - _EPOCH) // _MICROSECOND
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 class RedisRefreshTokenStore:
     """Refresh-token store on Redis; every operation is one atomic script.
 
@@ -150,9 +141,16 @@ class RedisRefreshTokenStore:
                     self._session_prefix + session_id,
                     self._user_prefix + user_id,
                 ],
-                args=[family_id, session_id, user_id, _micros(expires_at), ttl_ms, _micros(now)],
+                args=[
+                    family_id,
+                    session_id,
+                    user_id,
+                    epoch_micros(expires_at),
+                    ttl_ms,
+                    epoch_micros(now),
+                ],
             )
-        outcome = _text(outcome)
+        outcome = as_text(outcome)
         if outcome == "family":
             raise ValueError("family exists already")
         if outcome == "token":
@@ -163,20 +161,20 @@ class RedisRefreshTokenStore:
         with redis_errors(DEPENDENCY):
             row: list[bytes] = await self._rotate(
                 keys=[self._token_prefix + old_hash, self._token_prefix + new_hash],
-                args=[self._family_prefix, _micros(now)],
+                args=[self._family_prefix, epoch_micros(now)],
             )
-        status = _text(row[0])
+        status = as_text(row[0])
         if status == "collision":
             raise ValueError("token hash exists already")
         if len(row) == 1:
             return RotateResult(RotateStatus(status))
-        family_id, session_id, user_id, expires = (_text(x) for x in row[1:])
+        family_id, session_id, user_id, expires = (as_text(x) for x in row[1:])
         return RotateResult(
             RotateStatus(status),
             family_id,
             session_id,
             user_id,
-            _EPOCH + timedelta(microseconds=int(expires)),
+            from_epoch_micros(expires),
         )
 
     async def revoke_family(self, family_id: str) -> None:

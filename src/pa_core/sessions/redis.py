@@ -20,12 +20,13 @@ store needs a single Redis (or a Sentinel-managed primary), not Redis Cluster.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
 
 from pa_core.kv.redis import create_redis_client, redis_errors
+from pa_core.redis_values import MICROSECOND, as_text, epoch_micros, from_epoch_micros
 from pa_core.sessions.base import TOUCH_INTERVAL, Session
 
 __all__ = ["DEFAULT_EPOCH_KEY", "DEFAULT_NAMESPACE", "DEPENDENCY", "RedisSessionStore"]
@@ -42,8 +43,6 @@ DEFAULT_EPOCH_KEY = DEFAULT_NAMESPACE + EPOCH_SUFFIX
 DEPENDENCY = "session_store"
 """The name :class:`~pa_core.errors.ServiceUnavailable` gives when Redis fails."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 # Drops the index entries (and hashes) of dead sessions; returns live ids, oldest first.
 _PRUNE = """
@@ -154,24 +153,12 @@ return ended
 )
 
 
-def _micros(at: datetime) -> int:
-    return (at - _EPOCH) // _MICROSECOND
-
-
-def _datetime(micros: str) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(micros))
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def _encode(session: Session) -> list[str | int]:
     fields: dict[str, str | int | None] = {
         "user_id": session.user_id,
-        "created_at": _micros(session.created_at),
-        "last_seen_at": _micros(session.last_seen_at),
-        "expires_at": _micros(session.expires_at),
+        "created_at": epoch_micros(session.created_at),
+        "last_seen_at": epoch_micros(session.last_seen_at),
+        "expires_at": epoch_micros(session.expires_at),
         "ip": session.ip,
         "user_agent": session.user_agent,
         "mfa_method": session.mfa_method,
@@ -184,13 +171,13 @@ def _encode(session: Session) -> list[str | int]:
 
 
 def _decode(session_id: str, flat: Sequence[bytes | str]) -> Session:
-    fields = {_text(flat[i]): _text(flat[i + 1]) for i in range(0, len(flat), 2)}
+    fields = {as_text(flat[i]): as_text(flat[i + 1]) for i in range(0, len(flat), 2)}
     return Session(
         id=session_id,
         user_id=fields["user_id"],
-        created_at=_datetime(fields["created_at"]),
-        last_seen_at=_datetime(fields["last_seen_at"]),
-        expires_at=_datetime(fields["expires_at"]),
+        created_at=from_epoch_micros(fields["created_at"]),
+        last_seen_at=from_epoch_micros(fields["last_seen_at"]),
+        expires_at=from_epoch_micros(fields["expires_at"]),
         ip=fields.get("ip"),
         user_agent=fields.get("user_agent"),
         mfa_method=fields.get("mfa_method"),
@@ -251,14 +238,14 @@ class RedisSessionStore:
                 args=[
                     self._session_prefix,
                     session.id,
-                    _micros(now),
+                    epoch_micros(now),
                     max_per_user,
                     ttl_ms,
-                    _micros(session.created_at),
+                    epoch_micros(session.created_at),
                     *_encode(session),
                 ],
             )
-        return [_text(sid) for sid in evicted]
+        return [as_text(sid) for sid in evicted]
 
     async def get(self, session_id: str, now: datetime) -> Session | None:
         """The live session, or ``None`` (``HGETALL``)."""
@@ -276,7 +263,7 @@ class RedisSessionStore:
         with redis_errors(DEPENDENCY):
             flat: list[bytes] | None = await self._get_and_touch(
                 keys=[self._session_key(session_id)],
-                args=[_micros(now), interval // _MICROSECOND],
+                args=[epoch_micros(now), interval // MICROSECOND],
             )
         return None if flat is None else _decode(session_id, flat)
 
@@ -284,9 +271,9 @@ class RedisSessionStore:
         """The user's live sessions, newest first; dead index entries are pruned."""
         with redis_errors(DEPENDENCY):
             rows: list[list[bytes]] = await self._list(
-                keys=[self._user_key(user_id)], args=[self._session_prefix, _micros(now)]
+                keys=[self._user_key(user_id)], args=[self._session_prefix, epoch_micros(now)]
             )
-        return [_decode(_text(row[0]), row[1:]) for row in rows]
+        return [_decode(as_text(row[0]), row[1:]) for row in rows]
 
     async def revoke(self, session_id: str, now: datetime, user_id: str | None = None) -> bool:
         """End a live session (of ``user_id``, if given), in one script."""
@@ -296,7 +283,7 @@ class RedisSessionStore:
                 args=[
                     self._user_prefix,
                     session_id,
-                    _micros(now),
+                    epoch_micros(now),
                     "0" if user_id is None else "1",
                     user_id or "",
                 ],
@@ -310,9 +297,9 @@ class RedisSessionStore:
         with redis_errors(DEPENDENCY):
             ended: list[bytes] = await self._revoke_user(
                 keys=[self._user_key(user_id), self.epoch_key],
-                args=[self._session_prefix, _micros(now), except_session_id or ""],
+                args=[self._session_prefix, epoch_micros(now), except_session_id or ""],
             )
-        return [_text(sid) for sid in ended]
+        return [as_text(sid) for sid in ended]
 
     async def ping(self) -> None:
         """``PING``; raises ``ServiceUnavailable`` (``session_store``) when Redis is silent."""

@@ -3,7 +3,7 @@
 Importing this package registers :data:`VERSIONS_DIR` with
 :func:`pa_core.migrations.register_version_location`, so that
 ``pa_core.migrations.upgrade(url)`` (which upgrades every head) creates the SMS
-tables too. :mod:`pa_sms.stores.sqlalchemy_models` imports it, so having the
+tables too. :mod:`pa_sms.records.models` imports it, so having the
 models means having their migrations.
 """
 

@@ -14,8 +14,9 @@ from collections import OrderedDict
 
 from pa_core.errors import NotFound
 from pa_sms.logsafe import mask_phone
-from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
+from pa_sms.transports.base import OutboundSms, SendResult
 from pa_sms.transports.recording import DEFAULT_TEST_FROM_NUMBER, new_message_sid
+from pa_sms.transports.shared import TextSenderMixin, validate_outbound
 
 __all__ = ["CONSOLE_HISTORY", "ConsoleTransport"]
 

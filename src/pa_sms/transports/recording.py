@@ -16,7 +16,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 from pa_core.errors import NotFound
-from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
+from pa_sms.transports.base import OutboundSms, SendResult
+from pa_sms.transports.shared import TextSenderMixin, validate_outbound
 
 __all__ = ["DEFAULT_TEST_FROM_NUMBER", "RecordingTransport", "new_message_sid"]
 

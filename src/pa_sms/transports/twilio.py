@@ -40,11 +40,12 @@ from pa_sms.errors import (
     SmsRetryableError,
 )
 from pa_sms.logsafe import mask_numbers_in
-from pa_sms.transports.base import OutboundSms, SendResult, TextSenderMixin, validate_outbound
+from pa_sms.transports.base import OutboundSms, SendResult
+from pa_sms.transports.shared import TextSenderMixin, validate_outbound
 from pa_sms.webhooks import MESSAGE_SID, require_provider_sid
 
 if TYPE_CHECKING:
-    from pa_core.config import Settings
+    from pa_sms.config import SmsSettings
 
 __all__ = [
     "DEFAULT_STATUS_CALLBACK_PATH",
@@ -58,6 +59,7 @@ __all__ = [
     "TwilioTransport",
     "build_twilio_client",
     "map_twilio_error",
+    "provider_price",
     "twilio_errors",
 ]
 
@@ -151,7 +153,11 @@ def build_twilio_client(
     return client
 
 
-def _decimal(value: object) -> Decimal | None:
+def provider_price(value: object) -> Decimal | None:
+    """A price as Twilio reports it, as a positive amount; ``None`` when absent or malformed.
+
+    Message prices come negative (a debit), number prices positive: both are costs.
+    """
     if value is None or value == "":
         return None
     try:
@@ -166,7 +172,7 @@ def _result(instance: Any) -> SendResult:
         sid=require_provider_sid(MESSAGE_SID, instance.sid),
         status=str(instance.status),
         segments=int(segments) if segments not in (None, "") else 0,
-        price=_decimal(instance.price),
+        price=provider_price(instance.price),
         price_unit=instance.price_unit.upper() if instance.price_unit else None,
         error_code=instance.error_code,
     )
@@ -197,7 +203,7 @@ class TwilioTransport(TextSenderMixin):
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, status_callback: str | None = None
+        cls, settings: SmsSettings, *, status_callback: str | None = None
     ) -> TwilioTransport:
         """Build from ``PA_TWILIO_*`` settings; call it inside the running event loop.
 

@@ -124,4 +124,4 @@ class SmsOptOutRow(Base):
 
 
 # The usage rollups (migration 0102) ride along, so metadata and migrations stay in step.
-from pa_sms.stores import usage_models as _usage_models  # noqa: E402, F401
+from pa_sms.usage import models as _usage_models  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""The usage rollups in dictionaries, over a :class:`~pa_sms.stores.memory.MemorySmsStore`."""
+"""The usage rollups in dictionaries, over a :class:`~pa_sms.records.memory.MemorySmsStore`."""
 
 from __future__ import annotations
 
@@ -7,17 +7,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pa_core.clock import Clock
-from pa_sms.models import SmsRecord
-from pa_sms.pricing import HeldNumber, SegmentPricing, local_day
-from pa_sms.stores.memory import MemorySmsStore
-from pa_sms.usage import (
-    DailyNumberUsage,
-    DailyUserUsage,
-    GroupBy,
-    UsageCounts,
-    UsageTotals,
-    message_usage,
-)
+from pa_sms.records.base import SmsRecord
+from pa_sms.records.memory import MemorySmsStore
+from pa_sms.usage.base import DailyNumberUsage, DailyUserUsage, GroupBy, UsageCounts, UsageTotals
+from pa_sms.usage.pricing import HeldNumber, SegmentPricing, local_day
+from pa_sms.usage.rollups import message_usage
 
 __all__ = ["REFRESH_OVERLAP", "MemoryUsageStore"]
 
@@ -30,7 +24,7 @@ def _our_number(record: SmsRecord) -> str:
 
 
 class MemoryUsageStore:
-    """Implements :class:`~pa_sms.usage.UsageStore` over a memory SMS store.
+    """Implements :class:`~pa_sms.usage.base.UsageStore` over a memory SMS store.
 
     Args:
         sms: the store whose message log and numbers are read.

@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from pa_core.clock import Clock
 from pa_sms.errors import QuotaExceeded
-from pa_sms.pricing import local_day, month_start
-from pa_sms.usage import UsageStore
+from pa_sms.usage.base import UsageStore
+from pa_sms.usage.pricing import local_day, month_start
 
 __all__ = [
     "DEFAULT_PREMIUM_QUOTA",
@@ -53,7 +53,7 @@ STANDARD_QUOTA_PERMISSION = "sms:quota:standard"
 PREMIUM_QUOTA_PERMISSION = "sms:quota:premium"
 """Holding it grants the premium quota."""
 
-_logger = logging.getLogger("pa_sms.quotas")
+_logger = logging.getLogger("pa_sms.usage.quotas")
 
 
 def next_month(day: date) -> date:

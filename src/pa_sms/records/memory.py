@@ -8,20 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from pa_core.errors import Conflict, NotFound
-from pa_sms.models import (
-    TERMINAL_STATUSES,
-    InboundRoute,
-    PhoneNumber,
-    SmsRecord,
-    WebhookConfig,
-    is_forward,
-)
+from pa_sms.records.base import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
+from pa_sms.records.statuses import TERMINAL_STATUSES, is_forward
 
 __all__ = ["MemorySmsStore"]
 
 
 class MemorySmsStore:
-    """Implements :class:`~pa_sms.stores.base.SmsStore` in one process's memory.
+    """Implements :class:`~pa_sms.records.base.SmsStore` in one process's memory.
 
     Every method runs without awaiting anything in between, so each is atomic
     under asyncio.

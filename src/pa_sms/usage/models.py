@@ -10,7 +10,7 @@ Weekly rollups (``sms_usage_weekly_user``, ``sms_usage_weekly_number``; weeks
 start on Monday) hold the sums of the daily rows of each week. They are derived
 from the daily rollups in the same transaction that recomputes a day, so a long
 report reads one row per key and week instead of seven (see
-:meth:`~pa_sms.stores.usage_sqlalchemy.SqlUsageStore.totals`). They go with a
+:meth:`~pa_sms.usage.sqlalchemy.SqlUsageStore.totals`). They go with a
 user or a number the same way as the daily rows.
 
 Two indexes are added to ``sms_messages`` for the rollups: ``updated_at`` (the
@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pa_core.database.schema import Base
-from pa_sms.stores.sqlalchemy_models import SmsMessageRow
+from pa_sms.records.models import SmsMessageRow
 
 __all__ = [
     "SmsQuotaNoticeRow",

@@ -1,15 +1,116 @@
-"""The storage contract of ``pa_sms``: numbers, webhook settings, the message log, opt-outs."""
+"""The records ``pa_sms`` keeps and their store: numbers, webhooks, the message log, opt-outs.
+
+The message log holds no bodies: what was said lives only in the user's
+conversation. Statuses only move forward (see :mod:`pa_sms.records.statuses`).
+:class:`SmsStore` is the contract; :mod:`pa_sms.records.memory` and
+:mod:`pa_sms.records.sqlalchemy` implement it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
-from pa_sms.models import InboundRoute, PhoneNumber, SmsRecord, WebhookConfig
+__all__ = [
+    "Direction",
+    "InboundRoute",
+    "NumberStatus",
+    "PhoneNumber",
+    "RouteOutcome",
+    "SmsRecord",
+    "SmsStore",
+    "WebhookConfig",
+]
 
-__all__ = ["SmsStore"]
+Direction = Literal["inbound", "outbound"]
+NumberStatus = Literal["active", "released"]
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    """A number bought for one user (``user_id`` is ``None`` once that user is erased)."""
+
+    id: str
+    user_id: str | None
+    phone_number: str
+    provider_sid: str
+    status: NumberStatus
+    capabilities: dict[str, bool]
+    provisioned_at: datetime
+    released_at: datetime | None = None
+    monthly_price: Decimal | None = None
+    price_unit: str | None = None
+    friendly_name: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the number still routes messages."""
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """What we set at the provider for one number, when we last checked, and any drift found.
+
+    ``drift`` is ``None`` while the provider holds exactly these settings, else a
+    short description of the difference found by the last reconcile.
+    """
+
+    number_id: str
+    phone_number: str
+    sms_url: str
+    sms_fallback_url: str
+    status_callback_url: str
+    method: str = "POST"
+    last_verified_at: datetime | None = None
+    drift: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmsRecord:
+    """One message in the log: who, which number, how big, its status and cost; never the body.
+
+    ``estimated_cost`` is filled in when the message is logged (segments times
+    the configured price); ``price`` once the provider reports the real one.
+    """
+
+    id: str
+    sid: str
+    direction: Direction
+    from_number: str
+    to_number: str
+    user_id: str | None
+    number_id: str | None
+    segments: int
+    encoding: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    error_code: int | None = None
+    price: Decimal | None = None
+    price_unit: str | None = None
+    estimated_cost: Decimal | None = None
+    completed_at: datetime | None = None
+
+
+RouteOutcome = Literal["logged", "duplicate", "unrouted", "own_number"]
+"""What :meth:`SmsStore.log_inbound` did with an inbound message."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRoute:
+    """Where an inbound message went: ``logged`` for the owner of ``number_id``, or why not.
+
+    ``duplicate``: its sid was logged already; ``unrouted``: no active, owned
+    number there; ``own_number``: the sender is one of our active numbers.
+    """
+
+    outcome: RouteOutcome
+    number_id: str | None = None
+    user_id: str | None = None
 
 
 @runtime_checkable

@@ -21,22 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pa_core.database import Database, database_errors
 from pa_core.errors import Conflict, NotFound
-from pa_sms.models import (
-    TERMINAL_STATUSES,
+from pa_sms.records.base import (
     Direction,
     InboundRoute,
     NumberStatus,
     PhoneNumber,
     SmsRecord,
     WebhookConfig,
-    statuses_not_before,
 )
-from pa_sms.stores.sqlalchemy_models import (
+from pa_sms.records.models import (
     PhoneNumberRow,
     SmsMessageRow,
     SmsOptOutRow,
     WebhookConfigurationRow,
 )
+from pa_sms.records.statuses import TERMINAL_STATUSES, statuses_not_before
 
 __all__ = ["SqlSmsStore"]
 
@@ -182,7 +181,7 @@ def _webhook_values(config: WebhookConfig) -> dict[str, Any]:
 
 
 class SqlSmsStore:
-    """Implements :class:`~pa_sms.stores.base.SmsStore` on the ``pa_sms`` tables."""
+    """Implements :class:`~pa_sms.records.base.SmsStore` on the ``pa_sms`` tables."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

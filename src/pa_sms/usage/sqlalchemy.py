@@ -42,17 +42,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pa_core.clock import Clock
 from pa_core.database import Database
-from pa_sms.pricing import (
-    MICROS,
-    HeldNumber,
-    SegmentPricing,
-    day_bounds,
-    local_day,
-    to_micros,
-)
-from pa_sms.stores.sqlalchemy_models import PhoneNumberRow, SmsMessageRow
-from pa_sms.stores.usage_memory import REFRESH_OVERLAP
-from pa_sms.stores.usage_models import (
+from pa_sms.records.models import PhoneNumberRow, SmsMessageRow
+from pa_sms.usage.base import DailyNumberUsage, DailyUserUsage, GroupBy, UsageCounts, UsageTotals
+from pa_sms.usage.memory import REFRESH_OVERLAP
+from pa_sms.usage.models import (
     SmsQuotaNoticeRow,
     SmsUsageDailyNumberRow,
     SmsUsageDailyUserRow,
@@ -60,14 +53,15 @@ from pa_sms.stores.usage_models import (
     SmsUsageWeeklyNumberRow,
     SmsUsageWeeklyUserRow,
 )
-from pa_sms.usage import (
-    DELIVERED_STATUSES,
-    DailyNumberUsage,
-    DailyUserUsage,
-    GroupBy,
-    UsageCounts,
-    UsageTotals,
+from pa_sms.usage.pricing import (
+    MICROS,
+    HeldNumber,
+    SegmentPricing,
+    day_bounds,
+    local_day,
+    to_micros,
 )
+from pa_sms.usage.rollups import DELIVERED_STATUSES
 
 __all__ = ["ADVISORY_LOCK_ID", "STATE_NAME", "SqlUsageStore", "split_weeks", "week_of"]
 
@@ -128,7 +122,7 @@ def split_weeks(
 
 
 class SqlUsageStore:
-    """Implements :class:`~pa_sms.usage.UsageStore` in the ``pa_sms`` tables.
+    """Implements :class:`~pa_sms.usage.base.UsageStore` in the ``pa_sms`` tables.
 
     Args:
         database: the database holding the message log (migrated to ``0102``).

@@ -1,6 +1,6 @@
 """The usage log's rollups: daily counts and costs per user and per number, and their contract.
 
-The raw log is the message log (:class:`~pa_sms.models.SmsRecord`, one row per
+The raw log is the message log (:class:`~pa_sms.records.base.SmsRecord`, one row per
 message with its segments, status, real price and estimate). From it the
 :class:`UsageStore` keeps two daily rollups, days taken in the reporting
 timezone:
@@ -16,7 +16,7 @@ and a rollup never drifts from the log; :meth:`UsageStore.rebuild` recomputes
 every day and gives the same rows. Reports read the rollups only, so their cost
 grows with the days and keys asked for, never with the raw log.
 
-What one message adds to its day (:func:`message_usage`):
+What one message adds to its day (:func:`pa_sms.usage.rollups.message_usage`):
 
 - ``messages_in``/``segments_in`` or ``messages_out``/``segments_out``;
 - outbound only: ``delivered`` (``delivered`` or ``read``), ``failed``
@@ -28,16 +28,13 @@ What one message adds to its day (:func:`message_usage`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from pa_sms.models import SmsRecord
-from pa_sms.pricing import HeldNumber, SegmentPricing, to_micros
+from pa_sms.usage.pricing import HeldNumber
 
 __all__ = [
-    "DELIVERED_STATUSES",
     "GROUP_BY",
     "DailyNumberUsage",
     "DailyUserUsage",
@@ -45,15 +42,11 @@ __all__ = [
     "UsageCounts",
     "UsageStore",
     "UsageTotals",
-    "message_usage",
-    "sum_counts",
 ]
 
 GroupBy = Literal["user", "number", "day"]
 GROUP_BY: tuple[GroupBy, ...] = ("user", "number", "day")
 """The ways a report can be grouped."""
-DELIVERED_STATUSES = frozenset({"delivered", "read"})
-"""Outbound statuses counted as delivered (``read`` follows ``delivered``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,29 +75,6 @@ class UsageCounts:
             self.cost_known_micros + other.cost_known_micros,
             self.cost_estimated_micros + other.cost_estimated_micros,
         )
-
-
-def message_usage(record: SmsRecord, pricing: SegmentPricing) -> UsageCounts:
-    """What one logged message adds to its day's rollups (see the module docstring)."""
-    inbound = record.direction == "inbound"
-    if record.price is not None:
-        known, estimated = to_micros(record.price), 0
-    elif record.estimated_cost is not None:
-        known, estimated = 0, to_micros(record.estimated_cost)
-    else:
-        known = 0
-        estimated = to_micros(pricing.default_for(record.direction)) * record.segments
-    return UsageCounts(
-        messages_in=int(inbound),
-        messages_out=int(not inbound),
-        segments_in=record.segments if inbound else 0,
-        segments_out=0 if inbound else record.segments,
-        delivered=int(not inbound and record.status in DELIVERED_STATUSES),
-        failed=int(not inbound and record.status == "failed"),
-        undelivered=int(not inbound and record.status == "undelivered"),
-        cost_known_micros=known,
-        cost_estimated_micros=estimated,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,23 +157,3 @@ class UsageStore(Protocol):
     async def snapshot(self) -> tuple[list[DailyUserUsage], list[DailyNumberUsage]]:
         """Every rollup row, sorted (to compare a rebuild with the incremental rows)."""
         ...
-
-
-def sum_counts(items: Iterable[UsageCounts]) -> UsageCounts:
-    """The sum of ``items``."""
-    columns = list(zip(*(_values(item) for item in items), strict=True))
-    return UsageCounts(*(sum(column) for column in columns)) if columns else UsageCounts()
-
-
-def _values(counts: UsageCounts) -> tuple[int, ...]:
-    return (
-        counts.messages_in,
-        counts.messages_out,
-        counts.segments_in,
-        counts.segments_out,
-        counts.delivered,
-        counts.failed,
-        counts.undelivered,
-        counts.cost_known_micros,
-        counts.cost_estimated_micros,
-    )

@@ -1,7 +1,7 @@
 """The number manager: a number per user, bought with its webhooks set, released, reconciled.
 
-:class:`NumberManager` joins the provider (:class:`~pa_sms.numbers.NumberProvider`)
-and our records (:class:`~pa_sms.stores.base.SmsStore`):
+:class:`NumberManager` joins the provider (:class:`~pa_sms.numbers.base.NumberProvider`)
+and our records (:class:`~pa_sms.records.base.SmsStore`):
 
 - :meth:`~NumberManager.provision` buys an SMS-capable number for a user with
   ``sms_url``, ``sms_method`` and ``sms_fallback_url`` pointing at our public
@@ -30,9 +30,8 @@ from pa_core.ids import new_id
 from pa_core.users import UserRepository
 from pa_sms.errors import NumberUnavailable
 from pa_sms.logsafe import mask_phone
-from pa_sms.models import PhoneNumber, WebhookConfig
-from pa_sms.numbers import AvailableNumber, NumberProvider, ProvisionedNumber, SmsMethod
-from pa_sms.stores.base import SmsStore
+from pa_sms.numbers.base import AvailableNumber, NumberProvider, ProvisionedNumber, SmsMethod
+from pa_sms.records.base import PhoneNumber, SmsStore, WebhookConfig
 
 __all__ = [
     "PROVISION_CANDIDATES",

@@ -38,7 +38,8 @@ from zoneinfo import ZoneInfo
 from pa_core.clock import Clock
 from pa_core.errors import ValidationFailed
 from pa_core.spreadsheets import csv_cell
-from pa_sms.pricing import (
+from pa_sms.usage.base import GROUP_BY, GroupBy, UsageCounts, UsageStore
+from pa_sms.usage.pricing import (
     DEFAULT_CURRENCY,
     DEFAULT_NUMBER_MONTHLY_PRICE,
     day_bounds,
@@ -49,7 +50,7 @@ from pa_sms.pricing import (
     rental_by_day,
     rental_total,
 )
-from pa_sms.usage import GROUP_BY, GroupBy, UsageCounts, UsageStore, sum_counts
+from pa_sms.usage.rollups import sum_counts
 
 __all__ = [
     "DEFAULT_PERIOD_DAYS",

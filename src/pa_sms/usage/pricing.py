@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from pa_sms.models import Direction
-from pa_sms.numbers import country_of
+from pa_sms.numbers.checks import country_of
+from pa_sms.records.base import Direction
 
 __all__ = [
     "DEFAULT_CURRENCY",
