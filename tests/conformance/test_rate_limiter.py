@@ -43,7 +43,11 @@ async def backend(
     async def sleep(delta: timedelta) -> None:
         await anyio.sleep(delta.total_seconds() + 0.05)
 
-    store = RedisKeyValueStore.from_url(request.getfixturevalue("redis_url"), namespace="test")
+    # A roomy timeout: a hundred concurrent connections on a loaded 2-core machine can
+    # take longer than the production default to open, and these tests count attempts.
+    store = RedisKeyValueStore.from_url(
+        request.getfixturevalue("redis_url"), namespace="test", timeout=5.0
+    )
     yield store, sleep
     await store.close()
 

@@ -74,7 +74,11 @@ async def kv(request: pytest.FixtureRequest, clock: FrozenClock) -> AsyncIterato
     if request.param == "memory":
         yield MemoryKeyValueStore(clock)
         return
-    store = RedisKeyValueStore.from_url(request.getfixturevalue("redis_url"), namespace="test")
+    # A roomy timeout: a hundred concurrent connections on a loaded 2-core machine can
+    # take longer than the production default to open, and these tests count attempts.
+    store = RedisKeyValueStore.from_url(
+        request.getfixturevalue("redis_url"), namespace="test", timeout=5.0
+    )
     yield store
     await store.close()
 
