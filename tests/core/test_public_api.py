@@ -17,8 +17,8 @@ def test_every_exported_name_resolves() -> None:
 def test_an_integrator_imports_the_main_objects_from_the_top() -> None:
     from pa_core import (  # noqa: F401
         AccountService,
-        Authenticator,
         AuditRecorder,
+        Authenticator,
         ConversationService,
         Database,
         MfaService,
