@@ -25,6 +25,7 @@ from examples.litestar_app.core.dependencies import dependencies
 from examples.litestar_app.core.json_body import AppRequest
 from examples.litestar_app.core.problems import exception_handlers
 from examples.litestar_app.core.request_id import add_request_id
+from examples.litestar_app.core.responses import AppResponse
 from examples.litestar_app.core.security_headers import DOCS_PATH, add_security_headers
 from examples.litestar_app.core.services import build_services
 from examples.litestar_app.core.settings import AppSettings
@@ -134,6 +135,7 @@ def create_app(settings: AppSettings | None = None, clock: Clock | None = None) 
         before_send=[add_request_id, add_security_headers],
         exception_handlers=exception_handlers,
         request_class=AppRequest,
+        response_class=AppResponse,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=_openapi(settings),
         debug=False,
