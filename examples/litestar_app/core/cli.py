@@ -1,4 +1,4 @@
-"""The command line of the reference service: ``serve``, ``sms-worker``, ``migrate``, ``users``, ``sms``."""
+"""The reference service's command line: ``serve``, ``sms-worker``, ``migrate``, ``users``, ``sms``."""
 
 from __future__ import annotations
 
@@ -122,11 +122,14 @@ def _post_webhook(settings: AppSettings, path: str, form: list[tuple[str, str]])
     from pa_sms.webhooks import webhook_auth_token
 
     webhook = signed_webhook(webhook_auth_token(settings), settings.public_base_url + path, form)
-    request = urllib.request.Request(
+    if not webhook.url.startswith(("http://", "https://")):
+        print("error: PA_PUBLIC_BASE_URL must be an http(s) URL", file=sys.stderr)
+        return 2
+    request = urllib.request.Request(  # noqa: S310 - an http(s) URL, checked above
         webhook.url, data=webhook.body, headers=webhook.headers, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our own URL)
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code
