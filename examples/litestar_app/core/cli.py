@@ -1,4 +1,4 @@
-"""The reference service's command line: ``serve``, ``sms-worker``, ``migrate``, ``users``, ``sms``."""
+"""The service's command line: ``serve``, ``sms-worker``, ``migrate``, ``users``, ``sms``."""
 
 from __future__ import annotations
 
