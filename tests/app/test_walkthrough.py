@@ -7,20 +7,16 @@ newcomer would, and runs that same file with bash, so the page cannot rot.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.services import free_port, services_required
+from tests.app.live import ROOT, live_service
+from tests.services import services_required
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "docs" / "snippets" / "walkthrough.sh"
 PAGE = ROOT / "docs" / "getting-started.md"
 SECTIONS = ("setup", "register", "login", "totp", "conversations", "admin", "sms")
@@ -38,44 +34,8 @@ def _tools() -> None:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict[str, str]]:
     _tools()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PA_DATA_DIR": str(tmp_path),
-        "PA_PUBLIC_BASE_URL": base,
-        "PA_EMAIL_BACKEND": "console",
-        "PA_SMS_TRANSPORT": "console",
-    }
-    env.pop("PA_REDIS_URL", None)  # the embedded defaults, as from a fresh clone
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "examples.litestar_app", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the service did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-        yield {
-            **env,
-            "PA_BASE": base,
-            "LOG": str(log),
-            "MANAGE": f"{sys.executable} -m examples.litestar_app",
-        }
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with live_service(tmp_path) as env:
+        yield env
 
 
 def test_the_page_shows_every_section_of_the_script() -> None:

@@ -23,6 +23,7 @@ from examples.litestar_app.core.api_docs import BundledSwaggerRenderPlugin
 from examples.litestar_app.core.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.core.dependencies import dependencies
 from examples.litestar_app.core.json_body import AppRequest
+from examples.litestar_app.core.openapi import bearer_components, document_operations
 from examples.litestar_app.core.problems import exception_handlers
 from examples.litestar_app.core.request_id import add_request_id
 from examples.litestar_app.core.responses import AppResponse
@@ -101,6 +102,8 @@ def _openapi(settings: AppSettings) -> OpenAPIConfig | None:
         version=__version__,
         path=DOCS_PATH,
         render_plugins=[BundledSwaggerRenderPlugin()],
+        components=bearer_components(),
+        create_examples=True,
     )
 
 
@@ -126,7 +129,7 @@ def create_app(settings: AppSettings | None = None, clock: Clock | None = None) 
     prometheus = PrometheusConfig(
         app_name="pa", prefix="pa", group_path=True, exclude_unhandled_paths=True
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=_routes(settings),
         dependencies=dependencies,
         state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
@@ -140,3 +143,5 @@ def create_app(settings: AppSettings | None = None, clock: Clock | None = None) 
         openapi_config=_openapi(settings),
         debug=False,
     )
+    document_operations(app)
+    return app
