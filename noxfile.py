@@ -65,13 +65,26 @@ def arch(session: nox.Session) -> None:
     session.run("lint-imports")
 
 
+DOCS_PORT = 8001
+"""``nox -s docs -- --serve`` serves here, beside the service on 8000."""
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the docs site strictly (warnings fail)."""
+    """Build the docs site strictly (warnings fail); ``-- --serve`` serves it on port 8001."""
     session.install("-e", DEV)
-    session.run(
-        "mkdocs", "build", "--strict", "--site-dir", "site", env={"NO_MKDOCS_2_WARNING": "1"}
-    )
+    env = {"NO_MKDOCS_2_WARNING": "1"}
+    if "--serve" in session.posargs:
+        session.run("mkdocs", "serve", "--strict", "-a", f"127.0.0.1:{DOCS_PORT}", env=env)
+        return
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", env=env)
+
+
+@nox.session(python=PYTHON)
+def manage(session: nox.Session) -> None:
+    """The service's command line from a fresh clone: ``nox -s manage -- users promote EMAIL``."""
+    session.install("-e", ".[app]")
+    session.run("python", "-m", "examples.litestar_app", *(session.posargs or ["--help"]))
 
 
 @nox.session(python=PYTHON)

@@ -133,6 +133,22 @@ async def test_a_token_whose_session_was_revoked_is_refused_at_once(
     assert response.json()["code"] == "invalid_token"
 
 
+async def test_deleting_the_sessions_ends_every_other_session_and_keeps_this_one(
+    client: AsyncTestClient[Any],
+) -> None:
+    first = await register_and_login(client)
+    second = await login(client)
+    third = await login(client)
+    deleted = await client.delete("/api/v1/auth/sessions", headers=bearer(third["access_token"]))
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+    for other in (first, second):
+        assert (await client.get(ME, headers=bearer(other["access_token"]))).status_code == 401
+    assert (await client.get(ME, headers=bearer(third["access_token"]))).status_code == 200
+    left = await client.get("/api/v1/auth/sessions", headers=bearer(third["access_token"]))
+    assert [s["current"] for s in left.json()["items"]] == [True]
+
+
 async def test_logout_kills_the_session_and_its_refresh_token(
     client: AsyncTestClient[Any],
 ) -> None:

@@ -234,3 +234,75 @@ async def test_a_late_change_inside_a_whole_week_reaches_the_weekly_totals(
     totals = await backend.usage.totals("user", date(2025, 1, 6), date(2025, 1, 19))
     bob = next(t for t in totals if t.key == BOB)
     assert bob.counts.cost_known_micros == 500_000  # SMW9 (8 January) is Bob's only priced one
+
+
+# --- freshness: totals add the log not yet rolled up ---------------------------------
+
+
+async def settled(backend: Backend) -> None:
+    """The January log rolled up, and the refresh's overlap long past."""
+    await log_all(backend)
+    for _ in range(2):
+        await backend.usage.refresh()
+        backend.clock.advance(timedelta(hours=2))
+    assert await backend.usage.refresh() == 0
+
+
+async def every_grouping(backend: Backend, since: date, until: date) -> list[object]:
+    return [
+        await backend.usage.totals(group_by, since, until, user_id=user_id)  # type: ignore[arg-type]
+        for group_by in ("user", "number", "day")
+        for user_id in (None, ALICE, BOB)
+    ]
+
+
+async def test_a_message_logged_after_the_refresh_is_counted_at_once(backend: Backend) -> None:
+    await settled(backend)
+    now = backend.clock.now()
+    await backend.sms.add_message(
+        message("SM9", now, user_id=BOB, number=B_NUMBER, handset=US_HANDSET, segments=3)
+    )
+    today = now.date()
+    [bob] = await backend.usage.totals("user", today, today, user_id=BOB)
+    assert (bob.counts.messages_out, bob.counts.segments_out) == (1, 3)
+    [number] = await backend.usage.totals("number", today, today)
+    assert (number.key, number.counts.segments_out) == (B_NUMBER, 3)
+
+
+async def test_a_late_price_is_counted_at_once_and_only_once(backend: Backend) -> None:
+    await settled(backend)
+    [before] = await backend.usage.totals("user", JAN_10, JAN_11, user_id=ALICE)
+    await backend.sms.set_price("SM2", Decimal("0.0400"), "USD", backend.clock.now())
+    [alice] = await backend.usage.totals("user", JAN_10, JAN_11, user_id=ALICE)
+    assert (alice.counts.cost_known_micros, alice.counts.cost_estimated_micros) == (
+        55_800,
+        23_700,
+    )
+    # SM2's day is read once, from the log: every count but the money is unchanged
+    assert replace(alice.counts, cost_known_micros=0, cost_estimated_micros=0) == replace(
+        before.counts, cost_known_micros=0, cost_estimated_micros=0
+    )
+
+
+async def test_fresh_totals_equal_the_totals_after_a_refresh(backend: Backend) -> None:
+    await settled(backend)
+    now = backend.clock.now()
+    await backend.sms.add_message(
+        message("SM9", now, user_id=ALICE, number=A_NUMBER, handset=US_HANDSET, segments=1)
+    )
+    await backend.sms.set_price("SM2", Decimal("0.0400"), "USD", now)
+    since, until = date(2024, 12, 30), now.date()  # whole weeks and edge days
+    fresh = await every_grouping(backend, since, until)
+    await backend.usage.refresh()
+    backend.clock.advance(timedelta(hours=2))
+    await backend.usage.refresh()  # the overlap past: the rollups alone answer
+    assert fresh == await every_grouping(backend, since, until)
+
+
+async def test_totals_before_any_refresh_read_the_log(backend: Backend) -> None:
+    await log_all(backend)
+    by_day = await backend.usage.totals("day", JAN_10, JAN_11)
+    assert [(t.key, t.counts.messages_out) for t in by_day] == [
+        ("2025-01-10", 3),
+        ("2025-01-11", 1),
+    ]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from examples.litestar_app.core.schemas import Email, Password, Token, _In
+from examples.litestar_app.core.schemas import Email, NewPassword, Password, Token, _In
 from pa_core.accounts import TokenPair
 
 __all__ = [
@@ -26,7 +26,7 @@ class RegisterIn(_In):
     """``POST /auth/register``."""
 
     email: Email
-    password: Password
+    password: NewPassword
     display_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
 
 
@@ -60,14 +60,14 @@ class ResetPasswordIn(_In):
     """``POST /auth/password/reset``."""
 
     token: Token
-    new_password: Password
+    new_password: NewPassword
 
 
 class ChangePasswordIn(_In):
     """``POST /auth/password/change``."""
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class TokenPairOut(msgspec.Struct):

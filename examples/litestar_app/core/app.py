@@ -23,8 +23,10 @@ from examples.litestar_app.core.api_docs import BundledSwaggerRenderPlugin
 from examples.litestar_app.core.client_address import TRUSTED_PROXIES_STATE
 from examples.litestar_app.core.dependencies import dependencies
 from examples.litestar_app.core.json_body import AppRequest
+from examples.litestar_app.core.openapi import bearer_components, document_operations
 from examples.litestar_app.core.problems import exception_handlers
 from examples.litestar_app.core.request_id import add_request_id
+from examples.litestar_app.core.responses import AppResponse
 from examples.litestar_app.core.security_headers import DOCS_PATH, add_security_headers
 from examples.litestar_app.core.services import build_services
 from examples.litestar_app.core.settings import AppSettings
@@ -100,6 +102,8 @@ def _openapi(settings: AppSettings) -> OpenAPIConfig | None:
         version=__version__,
         path=DOCS_PATH,
         render_plugins=[BundledSwaggerRenderPlugin()],
+        components=bearer_components(),
+        create_examples=True,
     )
 
 
@@ -125,7 +129,7 @@ def create_app(settings: AppSettings | None = None, clock: Clock | None = None) 
     prometheus = PrometheusConfig(
         app_name="pa", prefix="pa", group_path=True, exclude_unhandled_paths=True
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=_routes(settings),
         dependencies=dependencies,
         state=State({TRUSTED_PROXIES_STATE: TrustedProxies.parse(settings.trusted_proxies)}),
@@ -134,7 +138,10 @@ def create_app(settings: AppSettings | None = None, clock: Clock | None = None) 
         before_send=[add_request_id, add_security_headers],
         exception_handlers=exception_handlers,
         request_class=AppRequest,
+        response_class=AppResponse,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=_openapi(settings),
         debug=False,
     )
+    document_operations(app)
+    return app

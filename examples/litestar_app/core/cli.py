@@ -1,4 +1,4 @@
-"""The command line of the reference service: ``serve``, ``sms-worker``, ``migrate``, ``users``."""
+"""The service's command line: ``serve``, ``sms-worker``, ``migrate``, ``users``, ``sms``."""
 
 from __future__ import annotations
 
@@ -113,6 +113,58 @@ def _demote(settings: AppSettings, args: argparse.Namespace) -> int:
     return asyncio.run(_change_role(settings, args.email, args.role, grant=False))
 
 
+def _post_webhook(settings: AppSettings, path: str, form: list[tuple[str, str]]) -> int:
+    """Sign ``form`` for ``PA_PUBLIC_BASE_URL + path`` and post it to the running service."""
+    import urllib.error
+    import urllib.request
+
+    from pa_sms.simulate import signed_webhook
+    from pa_sms.webhooks import webhook_auth_token
+
+    webhook = signed_webhook(webhook_auth_token(settings), settings.public_base_url + path, form)
+    if not webhook.url.startswith(("http://", "https://")):
+        print("error: PA_PUBLIC_BASE_URL must be an http(s) URL", file=sys.stderr)
+        return 2
+    request = urllib.request.Request(  # noqa: S310 - an http(s) URL, checked above
+        webhook.url, data=webhook.body, headers=webhook.headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except urllib.error.URLError as exc:
+        print(f"error: cannot reach {webhook.url}: {exc.reason}", file=sys.stderr)
+        return 1
+    print(f"POST {webhook.url}: {status}")
+    return 0 if status < 400 else 1
+
+
+def _sms_simulate(settings: AppSettings, args: argparse.Namespace) -> int:
+    from pa_sms.simulate import inbound_form
+    from pa_sms.webhooks import INBOUND_PATH
+
+    form = inbound_form(
+        to=args.to, from_=args.from_, body=args.text, account_sid=settings.twilio_account_sid
+    )
+    return _post_webhook(settings, INBOUND_PATH, form)
+
+
+def _sms_simulate_status(settings: AppSettings, args: argparse.Namespace) -> int:
+    from pa_sms.simulate import status_form
+    from pa_sms.webhooks import STATUS_PATH
+
+    form = status_form(
+        sid=args.sid,
+        status=args.status,
+        to=args.to,
+        from_=args.from_,
+        error_code=args.error_code,
+        account_sid=settings.twilio_account_sid,
+    )
+    return _post_webhook(settings, STATUS_PATH, form)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and ``--help``)."""
     parser = argparse.ArgumentParser(prog="python -m examples.litestar_app")
@@ -140,6 +192,28 @@ def build_parser() -> argparse.ArgumentParser:
     demote.add_argument("email")
     demote.add_argument("--role", default="administrator", help="role to take away")
     demote.set_defaults(handler=_demote)
+    sms = sub.add_parser("sms", help="try the SMS path without Twilio").add_subparsers(
+        dest="sms_command", required=True
+    )
+    simulate = sms.add_parser(
+        "simulate",
+        help="post a signed inbound SMS webhook to the running service (PA_PUBLIC_BASE_URL)",
+    )
+    simulate.add_argument("--to", required=True, help="the assistant's number (E.164)")
+    simulate.add_argument(
+        "--from", dest="from_", metavar="HANDSET", required=True, help="the handset (E.164)"
+    )
+    simulate.add_argument("text", help="the message body")
+    simulate.set_defaults(handler=_sms_simulate)
+    status = sms.add_parser(
+        "simulate-status", help="post a signed message status callback to the running service"
+    )
+    status.add_argument("--sid", required=True, help="the message sid (SM...)")
+    status.add_argument("--status", required=True, help="queued, sent, delivered, failed, ...")
+    status.add_argument("--to", help="the recipient (E.164)")
+    status.add_argument("--from", dest="from_", metavar="NUMBER", help="the sender (E.164)")
+    status.add_argument("--error-code", type=int, help="Twilio's error code (21610: opted out)")
+    status.set_defaults(handler=_sms_simulate_status)
     return parser
 
 

@@ -34,6 +34,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from examples.litestar_app.core.schemas import NO_CONTROL_CHARACTERS
 from pa_core import errors
 
 __all__ = ["PROBLEM_CONTENT_TYPE", "exception_handlers", "problem_response", "status_for"]
@@ -135,6 +136,12 @@ def _library_error(_: Request[Any, Any, Any], exc: errors.PAError) -> Response[d
 
 
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '([^']+)'")
+_CONTROL_CHARACTERS = f"matching regex {NO_CONTROL_CHARACTERS!r}"
+_BODY_PARAMETER = "data"
+"""The name Litestar gives a route's body; it must never reach a client as a field name."""
+BODY_REQUIRED = "a JSON body is required"
 
 
 def _field_error(item: dict[str, Any]) -> dict[str, str]:
@@ -144,16 +151,34 @@ def _field_error(item: dict[str, Any]) -> dict[str, str]:
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return {"field": unknown.group(1), "message": "is not an accepted field"}
-    if key in (None, "", "data"):
+    missing = _MISSING_FIELD.search(message)
+    if missing:
+        return {"field": missing.group(1), "message": "is required"}
+    if _CONTROL_CHARACTERS in message:
+        message = "must not contain control characters"
+    if key in (None, "", _BODY_PARAMETER):
         key = "body"
     return {"field": str(key), "message": message}
+
+
+def _body_missing(item: dict[str, Any]) -> bool:
+    """Litestar's detail for a route whose body is required and was not sent."""
+    return item.get("key") == _BODY_PARAMETER and item.get("message") == f"'{_BODY_PARAMETER}'"
 
 
 def _validation_error(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    field_errors = [_field_error(item) for item in extra if isinstance(item, dict)]
+    items = [item for item in extra if isinstance(item, dict)]
+    if any(_body_missing(item) for item in items):
+        return problem_response(
+            HTTP_400_BAD_REQUEST, "malformed_request", "Malformed request", BODY_REQUIRED
+        )
+    field_errors = [_field_error(item) for item in items]
+    missing = _MISSING_PARAMETER.search(str(exc.detail))
+    if not field_errors and missing:
+        field_errors = [{"field": missing.group(1), "message": "is required"}]
     if not field_errors:
         # Litestar reports unparseable JSON as a 400 ValidationException without field details.
         return problem_response(

@@ -10,10 +10,18 @@ from typing import Annotated
 
 import msgspec
 
-__all__ = ["Email", "Password", "Token", "rfc3339"]
+__all__ = ["NO_CONTROL_CHARACTERS", "Email", "NewPassword", "Password", "Token", "rfc3339"]
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+"""A password holds no control character (NUL, newline, escape, C1): else ``422`` on its field."""
+Password = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=1024, pattern=NO_CONTROL_CHARACTERS)
+]
+"""A password given to log in or confirm an action."""
+NewPassword = Annotated[str, msgspec.Meta(min_length=1, pattern=NO_CONTROL_CHARACTERS)]
+"""A password being set: no length cap here, so an overlong one is the policy's ``too_long``
+(``422 weak_password``); the 1 MiB body limit bounds it."""
 Token = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
 
 

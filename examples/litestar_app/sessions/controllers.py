@@ -42,3 +42,15 @@ class SessionsController(Controller):
     ) -> None:
         """That session is dead at once; another user's session id is ``404``."""
         await accounts.revoke_session(principal, session_id, context=audit_context)
+
+    @delete("/sessions", status_code=HTTP_204_NO_CONTENT, summary="End every other session")
+    async def revoke_other_sessions(
+        self,
+        principal: NamedDependency[Principal],
+        accounts: NamedDependency[AccountService],
+        audit_context: NamedDependency[AuditContext],
+    ) -> None:
+        """Every session of the caller but the one making this request is dead at once."""
+        await accounts.sign_out_others(
+            principal.user_id, principal.session_id, context=audit_context
+        )

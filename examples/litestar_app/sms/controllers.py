@@ -6,8 +6,9 @@ body, read the body with the library's streaming cap (64 KiB), keep every
 ``(name, value)`` pair (repeated names included) for the signature check, and
 hand them to the library's router.
 
-Usage reports read the daily rollups, refreshed in the background every
-``PA_SMS_USAGE_REFRESH_SECONDS``; the library decides everything else.
+Usage reports are fresh: the library reads the rollups (refreshed in the background
+every ``PA_SMS_USAGE_REFRESH_SECONDS``) for settled days and the message log for
+the days not rolled up yet; it decides everything else.
 """
 
 from __future__ import annotations

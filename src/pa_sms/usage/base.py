@@ -13,8 +13,11 @@ recomputes, from the raw log, only the days holding a message logged or
 changed (status, price) since the previous refresh, found through the log's
 ``updated_at``. A day is always recomputed whole, so a refresh is idempotent
 and a rollup never drifts from the log; :meth:`UsageStore.rebuild` recomputes
-every day and gives the same rows. Reports read the rollups only, so their cost
-grows with the days and keys asked for, never with the raw log.
+every day and gives the same rows. Reports are fresh: :meth:`UsageStore.totals`
+reads the rollups of settled days and sums from the raw log only the days
+holding a message logged or changed since the last refresh's watermark
+(typically today), so a message counts at once and the cost of a report still
+grows with the days and keys asked for, not with the raw log.
 
 What one message adds to its day (:func:`pa_sms.usage.rollups.message_usage`):
 
@@ -130,9 +133,12 @@ class UsageStore(Protocol):
     async def totals(
         self, group_by: GroupBy, since: date, until: date, *, user_id: str | None = None
     ) -> list[UsageTotals]:
-        """Rollups summed per ``group_by`` key over ``[since, until]``, sorted by key.
+        """Usage summed per ``group_by`` key over ``[since, until]``, sorted by key.
 
-        ``user_id`` limits the sums to one user's messages.
+        Fresh: days holding a message logged or changed since the last refresh
+        (every day, before the first) are summed from the message log, the
+        others read from the rollups. ``user_id`` limits the sums to one user's
+        messages.
         """
         ...
 

@@ -50,11 +50,8 @@ class MemoryUsageStore:
         self.notices: dict[tuple[str, date], datetime] = {}
         self._watermark: datetime | None = None
 
-    def _recompute(self, days: set[date]) -> None:
-        for key in [k for k in self.users if k[0] in days]:
-            del self.users[key]
-        for key in [k for k in self.numbers if k[0] in days]:
-            del self.numbers[key]
+    def _daily(self, days: set[date]) -> tuple[list[DailyUserUsage], list[DailyNumberUsage]]:
+        """The rollup rows of ``days``, computed from the message log."""
         per_user: dict[tuple[date, str], UsageCounts] = defaultdict(UsageCounts)
         per_number: dict[tuple[date, str], UsageCounts] = defaultdict(UsageCounts)
         owner: dict[tuple[date, str], tuple[str, str | None]] = {}
@@ -73,25 +70,42 @@ class MemoryUsageStore:
                     max(user or "", record.user_id or "") or None,
                 )
         currency = self.pricing.currency
-        for (day, user_id), counts in per_user.items():
-            self.users[day, user_id] = DailyUserUsage(day, user_id, counts, currency)
-        for (day, number_id), counts in per_number.items():
-            phone, user = owner[day, number_id]
-            self.numbers[day, number_id] = DailyNumberUsage(
-                day, number_id, phone, user, counts, currency
-            )
+        users = [
+            DailyUserUsage(day, user_id, counts, currency)
+            for (day, user_id), counts in per_user.items()
+        ]
+        numbers = [
+            DailyNumberUsage(day, number_id, *owner[day, number_id], counts, currency)
+            for (day, number_id), counts in per_number.items()
+        ]
+        return users, numbers
+
+    def _recompute(self, days: set[date]) -> None:
+        for key in [k for k in self.users if k[0] in days]:
+            del self.users[key]
+        for key in [k for k in self.numbers if k[0] in days]:
+            del self.numbers[key]
+        users, numbers = self._daily(days)
+        self.users.update(((row.day, row.user_id), row) for row in users)
+        self.numbers.update(((row.day, row.number_id), row) for row in numbers)
+
+    def _fresh_days(self) -> set[date] | None:
+        """Days holding a message changed since the watermark; ``None`` before any refresh."""
+        if self._watermark is None:
+            return None
+        since = self._watermark
+        return {
+            local_day(m.created_at, self.timezone)
+            for m in self.sms.messages.values()
+            if m.updated_at >= since
+        }
 
     async def refresh(self) -> int:
         """See :meth:`UsageStore.refresh`."""
         if self._watermark is None:
             return await self.rebuild()
         now = self.clock.now()
-        since = self._watermark
-        days = {
-            local_day(m.created_at, self.timezone)
-            for m in self.sms.messages.values()
-            if m.updated_at >= since
-        }
+        days = self._fresh_days() or set()
         self._recompute(days)
         self._watermark = now - REFRESH_OVERLAP
         return len(days)
@@ -109,14 +123,20 @@ class MemoryUsageStore:
     async def totals(
         self, group_by: GroupBy, since: date, until: date, *, user_id: str | None = None
     ) -> list[UsageTotals]:
-        """See :meth:`UsageStore.totals`."""
+        """See :meth:`UsageStore.totals`: the rollups of settled days plus the log of the rest."""
+        fresh = self._fresh_days()
+        if fresh is None:  # nothing rolled up yet: every day from the log
+            fresh = {local_day(m.created_at, self.timezone) for m in self.sms.messages.values()}
+        live_users, live_numbers = self._daily({d for d in fresh if since <= d <= until})
+        user_rows = [r for r in self.users.values() if r.day not in fresh] + live_users
+        number_rows = [r for r in self.numbers.values() if r.day not in fresh] + live_numbers
         sums: dict[str, UsageCounts] = defaultdict(UsageCounts)
         if group_by == "number":
-            for row in self.numbers.values():
+            for row in number_rows:
                 if since <= row.day <= until and (user_id is None or row.user_id == user_id):
                     sums[row.phone_number] += row.counts
         else:
-            for user_row in self.users.values():
+            for user_row in user_rows:
                 if since <= user_row.day <= until and user_id in (None, user_row.user_id):
                     key = user_row.user_id if group_by == "user" else user_row.day.isoformat()
                     sums[key] += user_row.counts

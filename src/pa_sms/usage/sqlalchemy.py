@@ -16,6 +16,7 @@ writers anyway).
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -351,52 +352,119 @@ class SqlUsageStore:
     async def totals(
         self, group_by: GroupBy, since: date, until: date, *, user_id: str | None = None
     ) -> list[UsageTotals]:
-        """See :meth:`UsageStore.totals`: one ``GROUP BY`` over the rollups.
+        """See :meth:`UsageStore.totals`: the rollups of settled days plus the log of the rest.
 
-        By user or by number over everyone, the whole weeks in the range are
-        read from the weekly rollups and the edge days from the daily ones
-        (:func:`split_weeks`); one user's report or a report by day reads the
-        daily rows only.
+        The days holding a message logged or changed since the last refresh's
+        watermark (found through ``ix_sms_messages_updated_at``; every day before
+        the first refresh) are summed from the raw log, one small ``GROUP BY`` per
+        such day; every other day is read from the rollups. By user or by
+        number over everyone, the whole weeks in the range are read from the
+        weekly rollups and the edge days from the daily ones (:func:`split_weeks`);
+        one user's report or a report by day reads the daily rows only.
         """
-        query = self._totals_query(group_by, since, until, user_id)
+        sums: dict[str, UsageCounts] = {}
         async with self.database.session() as session:
+            fresh = await self._fresh_days(session, since, until)
+            connection = await session.connection()
             # Core execution: plain tuples, no ORM loading (10,000 rows must stay cheap).
-            rows = (await (await session.connection()).execute(query)).all()
-        if group_by == "day":
-            return [UsageTotals(row[0].isoformat(), UsageCounts(*row[1:])) for row in rows]
-        return [UsageTotals(row[0], UsageCounts(*row[1:])) for row in rows]
+            if fresh is not None:
+                query = self._totals_query(group_by, since, until, user_id, fresh)
+                for row in (await connection.execute(query)).all():
+                    _add(sums, _key(row[0]), UsageCounts(*row[1:]))
+            for day in sorted(fresh if fresh is not None else _days(since, until)):
+                query = self._log_query(group_by, day, user_id)
+                for row in (await connection.execute(query)).all():
+                    key = day.isoformat() if group_by == "day" else _key(row[0])
+                    _add(sums, key, UsageCounts(*(int(value) for value in row[1:])))
+        return [UsageTotals(key, sums[key]) for key in sorted(sums)]
+
+    async def _fresh_days(
+        self, session: AsyncSession, since: date, until: date
+    ) -> set[date] | None:
+        """Days in ``[since, until]`` the rollups may not hold yet; ``None``: no rollups at all."""
+        state = await session.get(SmsUsageStateRow, STATE_NAME)
+        if state is None or state.timezone != self.timezone.key:
+            return None
+        days = await self._days_with_messages(session, state.watermark)
+        return {day for day in days if since <= day <= until}
+
+    def _log_query(self, group_by: GroupBy, day: date, user_id: str | None) -> Any:
+        """One day's sums straight from the message log, grouped as the rollups are."""
+        m = SmsMessageRow
+        start, end = day_bounds(day, self.timezone)
+        in_day = and_(m.created_at >= start, m.created_at < end)
+        if group_by == "number":
+            ours = case((m.direction == "inbound", m.to_number), else_=m.from_number)
+            query = (
+                select(func.max(ours), *self._aggregates())
+                .where(in_day, m.number_id.is_not(None))
+                .group_by(m.number_id)
+            )
+            if user_id is not None:
+                query = query.having(func.max(m.user_id) == user_id)
+            return query
+        query = (
+            select(m.user_id, *self._aggregates())
+            .where(in_day, m.user_id.is_not(None))
+            .group_by(m.user_id)
+        )
+        if user_id is not None:
+            query = query.where(m.user_id == user_id)
+        return query
 
     def _totals_query(
-        self, group_by: GroupBy, since: date, until: date, user_id: str | None
+        self,
+        group_by: GroupBy,
+        since: date,
+        until: date,
+        user_id: str | None,
+        fresh: AbstractSet[date] = frozenset(),
     ) -> Any:
+        """The rollups summed over ``[since, until]``, the ``fresh`` days left out."""
         daily: Any = SmsUsageDailyNumberRow if group_by == "number" else SmsUsageDailyUserRow
         key: Any = (
             daily.phone_number
             if group_by == "number"
             else (daily.day if group_by == "day" else daily.user_id)
         )
+        settled = [daily.day.not_in(sorted(fresh))] if fresh else []
         if group_by == "day" or user_id is not None:
-            query = select(key, *_sums(daily)).where(daily.day >= since, daily.day <= until)
+            query = select(key, *_sums(daily)).where(
+                daily.day >= since, daily.day <= until, *settled
+            )
             if user_id is not None:
                 query = query.where(daily.user_id == user_id)
             return query.group_by(key).order_by(key)
         weekly: Any = SmsUsageWeeklyNumberRow if group_by == "number" else SmsUsageWeeklyUserRow
         weekly_key: Any = weekly.phone_number if group_by == "number" else weekly.user_id
         weeks, edges = split_weeks(since, until)
+        fresh_weeks = sorted(
+            {
+                week_of(day)
+                for day in fresh
+                if weeks is not None and weeks[0] <= week_of(day) <= weeks[1]
+            }
+        )
+        # A whole week holding a fresh day is read day by day, that day left out.
+        edges = edges + [(week, week + timedelta(days=6)) for week in fresh_weeks]
         parts = (
             [
                 select(key.label("key"), *(getattr(daily, name) for name in _COUNT_COLUMNS)).where(
-                    or_(*(and_(daily.day >= low, daily.day <= high) for low, high in edges))
+                    or_(*(and_(daily.day >= low, daily.day <= high) for low, high in edges)),
+                    *settled,
                 )
             ]
             if edges
             else []
         )
         if weeks is not None:
+            in_weeks = [weekly.week >= weeks[0], weekly.week <= weeks[1]]
+            if fresh_weeks:
+                in_weeks.append(weekly.week.not_in(fresh_weeks))
             parts.append(
                 select(
                     weekly_key.label("key"), *(getattr(weekly, name) for name in _COUNT_COLUMNS)
-                ).where(weekly.week >= weeks[0], weekly.week <= weeks[1])
+                ).where(*in_weeks)
             )
         rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
         return select(rows.c.key, *_sums(rows.c)).group_by(rows.c.key).order_by(rows.c.key)
@@ -464,6 +532,19 @@ class SqlUsageStore:
                 for r in numbers
             ],
         )
+
+
+def _key(value: Any) -> str:
+    """A totals key: a user id, an E.164 number, or a day as ``YYYY-MM-DD``."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _add(sums: dict[str, UsageCounts], key: str, counts: UsageCounts) -> None:
+    sums[key] = sums[key] + counts if key in sums else counts
+
+
+def _days(since: date, until: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(since.toordinal(), until.toordinal() + 1)]
 
 
 def _counts(row: Any) -> UsageCounts:
