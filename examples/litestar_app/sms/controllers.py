@@ -7,8 +7,8 @@ body, read the body with the library's streaming cap (64 KiB), keep every
 hand them to the library's router.
 
 Usage reports are fresh: the library reads the rollups (refreshed in the background
-every ``PA_SMS_USAGE_REFRESH_SECONDS``) for settled days and the message log for
-the days not rolled up yet; it decides everything else.
+every ``PA_SMS_USAGE_REFRESH_SECONDS``) plus the messages logged since the last
+refresh; it decides everything else.
 """
 
 from __future__ import annotations

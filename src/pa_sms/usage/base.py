@@ -13,11 +13,13 @@ recomputes, from the raw log, only the days holding a message logged or
 changed (status, price) since the previous refresh, found through the log's
 ``updated_at``. A day is always recomputed whole, so a refresh is idempotent
 and a rollup never drifts from the log; :meth:`UsageStore.rebuild` recomputes
-every day and gives the same rows. Reports are fresh: :meth:`UsageStore.totals`
-reads the rollups of settled days and sums from the raw log only the days
-holding a message logged or changed since the last refresh's watermark
-(typically today), so a message counts at once and the cost of a report still
-grows with the days and keys asked for, not with the raw log.
+every day and gives the same rows. A refresh rolls up the messages created
+before it began. Reports are fresh: :meth:`UsageStore.totals` adds to the
+rollups the messages created since the last refresh, summed from the raw log
+(at most a refresh interval of them), so a message counts at once, never twice,
+and a report's cost still grows with the days and keys asked for, not with the
+raw log. A later change to a rolled-up message (status, price) lands at the
+next refresh.
 
 What one message adds to its day (:func:`pa_sms.usage.rollups.message_usage`):
 
@@ -135,10 +137,9 @@ class UsageStore(Protocol):
     ) -> list[UsageTotals]:
         """Usage summed per ``group_by`` key over ``[since, until]``, sorted by key.
 
-        Fresh: days holding a message logged or changed since the last refresh
-        (every day, before the first) are summed from the message log, the
-        others read from the rollups. ``user_id`` limits the sums to one user's
-        messages.
+        Fresh: the rollups plus the messages created since the last refresh
+        began, from the log (everything from the log before the first refresh).
+        ``user_id`` limits the sums to one user's messages.
         """
         ...
 

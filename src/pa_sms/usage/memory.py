@@ -49,15 +49,26 @@ class MemoryUsageStore:
         self.numbers: dict[tuple[date, str], DailyNumberUsage] = {}
         self.notices: dict[tuple[str, date], datetime] = {}
         self._watermark: datetime | None = None
+        self._covered: datetime | None = None  # the last refresh's start: rolled up before it
 
-    def _daily(self, days: set[date]) -> tuple[list[DailyUserUsage], list[DailyNumberUsage]]:
-        """The rollup rows of ``days``, computed from the message log."""
+    def _daily(
+        self,
+        days: set[date] | None = None,
+        *,
+        created_since: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> tuple[list[DailyUserUsage], list[DailyNumberUsage]]:
+        """Rollup rows computed from the log: of ``days``, or of messages created since a moment."""
         per_user: dict[tuple[date, str], UsageCounts] = defaultdict(UsageCounts)
         per_number: dict[tuple[date, str], UsageCounts] = defaultdict(UsageCounts)
         owner: dict[tuple[date, str], tuple[str, str | None]] = {}
         for record in self.sms.messages.values():
             day = local_day(record.created_at, self.timezone)
-            if day not in days:
+            if days is not None and day not in days:
+                continue
+            if created_since is not None and record.created_at < created_since:
+                continue
+            if created_before is not None and record.created_at >= created_before:
                 continue
             usage = message_usage(record, self.pricing)
             if record.user_id is not None:
@@ -80,20 +91,17 @@ class MemoryUsageStore:
         ]
         return users, numbers
 
-    def _recompute(self, days: set[date]) -> None:
+    def _recompute(self, days: set[date], cutoff: datetime) -> None:
+        """Recompute ``days`` from the messages created before ``cutoff`` (the refresh's start)."""
         for key in [k for k in self.users if k[0] in days]:
             del self.users[key]
         for key in [k for k in self.numbers if k[0] in days]:
             del self.numbers[key]
-        users, numbers = self._daily(days)
+        users, numbers = self._daily(days, created_before=cutoff)
         self.users.update(((row.day, row.user_id), row) for row in users)
         self.numbers.update(((row.day, row.number_id), row) for row in numbers)
 
-    def _fresh_days(self) -> set[date] | None:
-        """Days holding a message changed since the watermark; ``None`` before any refresh."""
-        if self._watermark is None:
-            return None
-        since = self._watermark
+    def _changed_days(self, since: datetime) -> set[date]:
         return {
             local_day(m.created_at, self.timezone)
             for m in self.sms.messages.values()
@@ -105,9 +113,10 @@ class MemoryUsageStore:
         if self._watermark is None:
             return await self.rebuild()
         now = self.clock.now()
-        days = self._fresh_days() or set()
-        self._recompute(days)
+        days = self._changed_days(self._watermark)
+        self._recompute(days, now)
         self._watermark = now - REFRESH_OVERLAP
+        self._covered = now
         return len(days)
 
     async def rebuild(self) -> int:
@@ -116,20 +125,21 @@ class MemoryUsageStore:
         self.users.clear()
         self.numbers.clear()
         days = {local_day(m.created_at, self.timezone) for m in self.sms.messages.values()}
-        self._recompute(days)
+        self._recompute(days, now)
         self._watermark = now - REFRESH_OVERLAP
+        self._covered = now
         return len(days)
 
     async def totals(
         self, group_by: GroupBy, since: date, until: date, *, user_id: str | None = None
     ) -> list[UsageTotals]:
-        """See :meth:`UsageStore.totals`: the rollups of settled days plus the log of the rest."""
-        fresh = self._fresh_days()
-        if fresh is None:  # nothing rolled up yet: every day from the log
-            fresh = {local_day(m.created_at, self.timezone) for m in self.sms.messages.values()}
-        live_users, live_numbers = self._daily({d for d in fresh if since <= d <= until})
-        user_rows = [r for r in self.users.values() if r.day not in fresh] + live_users
-        number_rows = [r for r in self.numbers.values() if r.day not in fresh] + live_numbers
+        """See :meth:`UsageStore.totals`: the rollups plus the messages created since."""
+        if self._covered is None:  # nothing rolled up yet: all from the log
+            user_rows, number_rows = self._daily()
+        else:
+            live_users, live_numbers = self._daily(created_since=self._covered)
+            user_rows = [*self.users.values(), *live_users]
+            number_rows = [*self.numbers.values(), *live_numbers]
         sums: dict[str, UsageCounts] = defaultdict(UsageCounts)
         if group_by == "number":
             for row in number_rows:

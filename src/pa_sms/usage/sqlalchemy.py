@@ -16,7 +16,6 @@ writers anyway).
 
 from __future__ import annotations
 
-from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -179,10 +178,11 @@ class SqlUsageStore:
             cast(func.coalesce(func.sum(estimated), 0), BigInteger).label("cost_estimated_micros"),
         ]
 
-    async def _recompute_day(self, session: AsyncSession, day: date) -> None:
+    async def _recompute_day(self, session: AsyncSession, day: date, cutoff: datetime) -> None:
         m = SmsMessageRow
         start, end = day_bounds(day, self.timezone)
-        in_day = and_(m.created_at >= start, m.created_at < end)
+        # Only messages created before the refresh began: the rest are read from the log.
+        in_day = and_(m.created_at >= start, m.created_at < min(end, cutoff))
         currency = literal(self.pricing.currency)
         await session.execute(delete(SmsUsageDailyUserRow).where(SmsUsageDailyUserRow.day == day))
         await session.execute(
@@ -253,10 +253,10 @@ class SqlUsageStore:
             )
         )
 
-    async def _recompute(self, session: AsyncSession, days: set[date]) -> None:
-        """Recompute ``days``, then every week holding one of them."""
+    async def _recompute(self, session: AsyncSession, days: set[date], cutoff: datetime) -> None:
+        """Recompute ``days`` from the messages created before ``cutoff``, then their weeks."""
         for day in sorted(days):
-            await self._recompute_day(session, day)
+            await self._recompute_day(session, day, cutoff)
         for week in sorted({week_of(day) for day in days}):
             await self._recompute_week(session, week)
 
@@ -326,7 +326,7 @@ class SqlUsageStore:
             if state is None or state.timezone != self.timezone.key:
                 return await self._rebuild(session, now)
             days = await self._days_with_messages(session, state.watermark)
-            await self._recompute(session, days)
+            await self._recompute(session, days, now)
             await self._save_state(session, now)
             return len(days)
 
@@ -343,7 +343,7 @@ class SqlUsageStore:
         await session.execute(delete(SmsUsageWeeklyUserRow))
         await session.execute(delete(SmsUsageWeeklyNumberRow))
         days = await self._days_with_messages(session)
-        await self._recompute(session, days)
+        await self._recompute(session, days, now)
         await self._save_state(session, now)
         return len(days)
 
@@ -352,46 +352,43 @@ class SqlUsageStore:
     async def totals(
         self, group_by: GroupBy, since: date, until: date, *, user_id: str | None = None
     ) -> list[UsageTotals]:
-        """See :meth:`UsageStore.totals`: the rollups of settled days plus the log of the rest.
+        """See :meth:`UsageStore.totals`: the rollups plus the log since the last refresh.
 
-        The days holding a message logged or changed since the last refresh's
-        watermark (found through ``ix_sms_messages_updated_at``; every day before
-        the first refresh) are summed from the raw log, one small ``GROUP BY`` per
-        such day; every other day is read from the rollups. By user or by
-        number over everyone, the whole weeks in the range are read from the
-        weekly rollups and the edge days from the daily ones (:func:`split_weeks`);
-        one user's report or a report by day reads the daily rows only.
+        A refresh rolls up the messages created before it began; the ones
+        created since are summed from the log (through ``ix_sms_messages_created_at``,
+        one small ``GROUP BY`` per day they span), so the two parts never
+        overlap. By user or by number over everyone, the whole weeks in the
+        range are read from the weekly rollups and the edge days from the daily
+        ones (:func:`split_weeks`); one user's report or a report by day reads
+        the daily rows only. Before the first refresh every day is read from the log.
         """
         sums: dict[str, UsageCounts] = {}
         async with self.database.session() as session:
-            fresh = await self._fresh_days(session, since, until)
+            state = await session.get(SmsUsageStateRow, STATE_NAME)
             connection = await session.connection()
             # Core execution: plain tuples, no ORM loading (10,000 rows must stay cheap).
-            if fresh is not None:
-                query = self._totals_query(group_by, since, until, user_id, fresh)
+            covered: datetime | None = None
+            if state is not None and state.timezone == self.timezone.key:
+                covered = state.watermark + REFRESH_OVERLAP
+                query = self._totals_query(group_by, since, until, user_id)
                 for row in (await connection.execute(query)).all():
                     _add(sums, _key(row[0]), UsageCounts(*row[1:]))
-            for day in sorted(fresh if fresh is not None else _days(since, until)):
-                query = self._log_query(group_by, day, user_id)
+            first = since if covered is None else max(since, local_day(covered, self.timezone))
+            for day in _days(first, until):
+                start, end = day_bounds(day, self.timezone)
+                if covered is not None:
+                    start = max(start, covered)
+                query = self._log_query(group_by, start, end, user_id)
                 for row in (await connection.execute(query)).all():
                     key = day.isoformat() if group_by == "day" else _key(row[0])
                     _add(sums, key, UsageCounts(*(int(value) for value in row[1:])))
         return [UsageTotals(key, sums[key]) for key in sorted(sums)]
 
-    async def _fresh_days(
-        self, session: AsyncSession, since: date, until: date
-    ) -> set[date] | None:
-        """Days in ``[since, until]`` the rollups may not hold yet; ``None``: no rollups at all."""
-        state = await session.get(SmsUsageStateRow, STATE_NAME)
-        if state is None or state.timezone != self.timezone.key:
-            return None
-        days = await self._days_with_messages(session, state.watermark)
-        return {day for day in days if since <= day <= until}
-
-    def _log_query(self, group_by: GroupBy, day: date, user_id: str | None) -> Any:
-        """One day's sums straight from the message log, grouped as the rollups are."""
+    def _log_query(
+        self, group_by: GroupBy, start: datetime, end: datetime, user_id: str | None
+    ) -> Any:
+        """The sums of the messages created in ``[start, end)`` (one day at most), from the log."""
         m = SmsMessageRow
-        start, end = day_bounds(day, self.timezone)
         in_day = and_(m.created_at >= start, m.created_at < end)
         if group_by == "number":
             ours = case((m.direction == "inbound", m.to_number), else_=m.from_number)
@@ -413,58 +410,36 @@ class SqlUsageStore:
         return query
 
     def _totals_query(
-        self,
-        group_by: GroupBy,
-        since: date,
-        until: date,
-        user_id: str | None,
-        fresh: AbstractSet[date] = frozenset(),
+        self, group_by: GroupBy, since: date, until: date, user_id: str | None
     ) -> Any:
-        """The rollups summed over ``[since, until]``, the ``fresh`` days left out."""
         daily: Any = SmsUsageDailyNumberRow if group_by == "number" else SmsUsageDailyUserRow
         key: Any = (
             daily.phone_number
             if group_by == "number"
             else (daily.day if group_by == "day" else daily.user_id)
         )
-        settled = [daily.day.not_in(sorted(fresh))] if fresh else []
         if group_by == "day" or user_id is not None:
-            query = select(key, *_sums(daily)).where(
-                daily.day >= since, daily.day <= until, *settled
-            )
+            query = select(key, *_sums(daily)).where(daily.day >= since, daily.day <= until)
             if user_id is not None:
                 query = query.where(daily.user_id == user_id)
             return query.group_by(key).order_by(key)
         weekly: Any = SmsUsageWeeklyNumberRow if group_by == "number" else SmsUsageWeeklyUserRow
         weekly_key: Any = weekly.phone_number if group_by == "number" else weekly.user_id
         weeks, edges = split_weeks(since, until)
-        fresh_weeks = sorted(
-            {
-                week_of(day)
-                for day in fresh
-                if weeks is not None and weeks[0] <= week_of(day) <= weeks[1]
-            }
-        )
-        # A whole week holding a fresh day is read day by day, that day left out.
-        edges = edges + [(week, week + timedelta(days=6)) for week in fresh_weeks]
         parts = (
             [
                 select(key.label("key"), *(getattr(daily, name) for name in _COUNT_COLUMNS)).where(
-                    or_(*(and_(daily.day >= low, daily.day <= high) for low, high in edges)),
-                    *settled,
+                    or_(*(and_(daily.day >= low, daily.day <= high) for low, high in edges))
                 )
             ]
             if edges
             else []
         )
         if weeks is not None:
-            in_weeks = [weekly.week >= weeks[0], weekly.week <= weeks[1]]
-            if fresh_weeks:
-                in_weeks.append(weekly.week.not_in(fresh_weeks))
             parts.append(
                 select(
                     weekly_key.label("key"), *(getattr(weekly, name) for name in _COUNT_COLUMNS)
-                ).where(*in_weeks)
+                ).where(weekly.week >= weeks[0], weekly.week <= weeks[1])
             )
         rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
         return select(rows.c.key, *_sums(rows.c)).group_by(rows.c.key).order_by(rows.c.key)
