@@ -98,3 +98,19 @@ async def test_a_password_over_the_maximum_length_is_a_weak_password(
     assert response.status_code == 422
     body = response.json()
     assert (body["code"], body["rule"]) == ("weak_password", "too_long")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/api/v1/conversations", 201),
+        ("PATCH", "/api/v1/users/me", 200),
+        ("PUT", "/api/v1/users/me/preferences", 200),
+    ],
+)
+async def test_an_empty_body_on_a_route_whose_fields_are_all_optional_means_an_empty_document(
+    client: AsyncTestClient[Any], method: str, path: str, status: int
+) -> None:
+    tokens = await register_and_login(client)
+    response = await client.request(method, path, headers=bearer(tokens["access_token"]))
+    assert response.status_code == status, response.text

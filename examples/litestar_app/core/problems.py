@@ -34,6 +34,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from examples.litestar_app.core.json_body import EMPTY_BODY_STATE
 from examples.litestar_app.core.schemas import NO_CONTROL_CHARACTERS
 from pa_core import errors
 
@@ -166,12 +167,20 @@ def _body_missing(item: dict[str, Any]) -> bool:
     return item.get("key") == _BODY_PARAMETER and item.get("message") == f"'{_BODY_PARAMETER}'"
 
 
+def _empty_body_sent(request: Request[Any, Any, Any]) -> bool:
+    state = request.scope.get("state")
+    return isinstance(state, dict) and bool(state.get(EMPTY_BODY_STATE))
+
+
 def _validation_error(
-    _: Request[Any, Any, Any], exc: ValidationException
+    request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     items = [item for item in extra if isinstance(item, dict)]
-    if any(_body_missing(item) for item in items):
+    if any(_body_missing(item) for item in items) or (
+        _empty_body_sent(request)
+        and any(_MISSING_FIELD.search(str(i.get("message"))) for i in items)
+    ):
         return problem_response(
             HTTP_400_BAD_REQUEST, "malformed_request", "Malformed request", BODY_REQUIRED
         )
